@@ -1,0 +1,83 @@
+"""Plain data for articles: what every other layer reads.
+
+Offsets are always character offsets (Python ``str`` indices) into ``Paragraph.text``.
+``Paragraph.folded`` is the OpenCC ``t2s`` form of ``text`` and has exactly the same
+length, so an offset found in the folded text is valid in the original.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ENTITY_TYPES: tuple[str, ...] = ("person", "place", "organization", "date", "initiative")
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySpan:
+    """A recognised entity: ``text == paragraph.text[start:end]``."""
+
+    start: int
+    end: int
+    type: str
+    text: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"start": self.start, "end": self.end, "type": self.type, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """A place where the source lost text; the cleaned text holds ``〓`` there.
+
+    ``part`` is ``"title"``, ``"subtitle"`` or ``"body"``; ``paragraph`` is the body
+    paragraph number (1-based) for ``"body"`` and ``None`` otherwise. ``offset`` is the
+    index of the ``〓`` mark in the cleaned text of that part; ``raw`` is what the source
+    file had there.
+    """
+
+    part: str
+    paragraph: int | None
+    offset: int
+    raw: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"part": self.part, "paragraph": self.paragraph, "offset": self.offset, "raw": self.raw}
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    number: int  # 1-based body paragraph number
+    text: str  # cleaned original text (as written: Traditional, Simplified or mixed)
+    folded: str  # OpenCC t2s of text; len(folded) == len(text)
+
+
+@dataclass(slots=True)
+class Article:
+    id: str  # stable: derived from the resolved source path (and record number in .jsonl)
+    path: str  # source file path as given (str, may hold surrogate escapes)
+    title: str
+    subtitle: str = ""
+    outlet: str = ""  # e.g. 金華日報
+    dateline: str = ""  # the raw dateline phrase, e.g. 金華日報消息
+    date: str | None = None  # ISO yyyy-mm-dd, only when the year is known
+    date_text: str = ""  # dates as written in the text, e.g. 12月11日至12日
+    reporter: str = ""
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    damage: list[Damage] = field(default_factory=list)
+    content_hash: str = ""  # sha256 hex of the cleaned title + paragraphs
+    file_hash: str = ""  # sha256 hex of the source file's bytes (skip unchanged files)
+    record: int = 0  # record number inside a multi-article file (.jsonl), else 0
+    format: str = ""  # "txt", "md", "html", "json", "jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadError:
+    """One bad input, reported once: ``"<path>[:line]: <reason>"``."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.reason}"
