@@ -41,7 +41,12 @@ class Damage:
     raw: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"part": self.part, "paragraph": self.paragraph, "offset": self.offset, "raw": self.raw}
+        return {
+            "part": self.part,
+            "paragraph": self.paragraph,
+            "offset": self.offset,
+            "raw": self.raw,
+        }
 
 
 @dataclass(frozen=True, slots=True)
