@@ -1,0 +1,7 @@
+"""The index: Chinese analysis, the Whoosh store and the search API.
+
+Import the pieces you need::
+
+    from g60_reader.index.search import WhooshBackend, ensure_index
+    from g60_reader.index.store import update, enrich, IndexBusy
+"""

@@ -1,0 +1,1183 @@
+"""Building and updating the index: the writer lock, worker processes, batches.
+
+How a build runs
+----------------
+The main process holds the write lock (our ``fcntl`` lock for the whole run, plus
+Whoosh's own lock per batch), walks the given paths, computes each file's digest and
+skips files whose path and digest are already indexed (no analysis at all). Changed and
+new files go to *builders*. A builder reads the file, analyses every paragraph (jieba on
+the folded text, bigrams, pinyin keys of the words) and adds the documents to **its own
+Whoosh segment**; with ``procs > 1`` each builder is a worker process, so analysis and
+the costly part of Whoosh writing (sorting postings, encoding blocks) run in parallel.
+Small jobs run in-process (no start-up cost).
+
+Every ``batch_bytes`` of source the workers close their segments and the main process
+commits them in one new Whoosh generation, together with the deletions of the old
+versions of changed files: progress is durable and a re-run skips what was committed.
+Ctrl-C (or ``cancel``) stops the workers and cancels the writer: nothing half-written is
+committed and the last committed index stays readable.
+
+The pinyin lexicon (Han word -> document frequency and pinyin keys) lives beside the
+index in ``.lexicon`` (rewritten before each commit; a stale word only costs an empty
+OR branch at query time).
+
+Entity enrichment (:func:`enrich`) rewrites article groups from their stored fields and
+stored jieba boundaries: it never runs jieba again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import heapq
+import itertools
+import json
+import marshal
+import multiprocessing as mp
+import os
+import queue
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as windex
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import SegmentWriter
+
+from g60_reader.corpus.fold import fold
+from g60_reader.corpus.model import Article, Damage, EntitySpan, Paragraph, ReadError
+
+from . import analyzer, pinyin
+from .analyzer import ParagraphAnalysis
+from .api import UpdateReport
+from .paths import resolve_index_dir
+from .schema import SCHEMA_VERSION, Analyzed, G60Codec, build_schema
+
+INDEX_NAME = "MAIN"
+LOCK_NAME = ".g60-write.lock"
+LEXICON_NAME = ".lexicon"
+PINYIN_NAME = ".pinyin"
+META_NAME = ".g60-index.json"
+BATCH_BYTES = 64 * 1024 * 1024
+INPROCESS_BYTES = 512 * 1024  # smaller jobs are analysed in the main process
+MAX_INFLIGHT = 3  # files queued per worker
+
+Progress = Callable[[int, int, str], None]
+
+
+class IndexBusy(RuntimeError):
+    """Another process is writing to this index."""
+
+
+class Cancelled(Exception):
+    """The update was cancelled (the last committed index is intact)."""
+
+
+class IndexError_(RuntimeError):
+    """The index directory cannot be used (one-line reason)."""
+
+
+# -- the write lock ------------------------------------------------------------------
+
+
+class WriteLock:
+    """Our lock for a whole update run (``fcntl.flock`` on ``.g60-write.lock``)."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.path = index_dir / LOCK_NAME
+        self._fh = None
+
+    def acquire(self, wait: bool = False, poll: float = 0.2) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+b")  # noqa: SIM115 - held for the run
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait:
+                    fh.close()
+                    raise IndexBusy(
+                        "index is busy: another g60-reader index is running (use --wait)"
+                    ) from None
+                time.sleep(poll)
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> WriteLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+# -- a faster segment writer -----------------------------------------------------------
+
+
+class _CachedLengths:
+    """Field lengths read once per field (Whoosh asks for them once per posting)."""
+
+    def __init__(self, pdr, doccount: int) -> None:
+        self.pdr = pdr
+        self.n = doccount
+        self.cache: dict[str, list[int]] = {}
+
+    def lengths(self, fieldname: str) -> list[int]:
+        arr = self.cache.get(fieldname)
+        if arr is None:
+            get = self.pdr.doc_field_length
+            arr = self.cache[fieldname] = [get(i, fieldname) for i in range(self.n)]
+        return arr
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        arr = self.lengths(fieldname)
+        return arr[docnum] if docnum < self.n else default
+
+    def close(self) -> None:
+        self.pdr.close()
+
+
+class _TermPool:
+    """Postings grouped by term while documents are added.
+
+    Replaces Whoosh's pool, which makes a tuple per posting, pickles each one to a run
+    file and sorts them all: here a posting is three list appends under its term, only
+    the distinct terms are sorted, and the field writer receives each term's postings
+    at once. When ``limit`` postings are held, the groups are written to a sorted run
+    (marshal) and merged at the end; documents are added in increasing order, so later
+    runs simply extend a term's postings.
+    """
+
+    def __init__(self, tempdir: str, limit: int = 2_000_000) -> None:
+        self.terms: dict[tuple[str, bytes], list] = {}
+        self.count = 0
+        self.runs: list[str] = []
+        self.fieldnames: set[str] = set()
+        self.limit = limit
+        self.tempdir = tempdir
+
+    def add(self, item: tuple) -> None:
+        """One posting ``(fieldname, btext, docnum, weight, vbytes)`` (Whoosh's API)."""
+        fieldname, btext, docnum, weight, vbytes = item
+        self.fieldnames.add(fieldname)
+        key = (fieldname, btext)
+        flat = self.terms.get(key)
+        if flat is None:
+            self.terms[key] = [docnum, weight, vbytes or b""]
+        else:
+            flat += (docnum, weight, vbytes or b"")
+        self.count += 1
+        if self.count >= self.limit:
+            self.save()
+
+    def add_items(self, fieldname: str, docnum: int, items) -> int:
+        """All postings of one field of one document; returns the field length."""
+        terms = self.terms
+        length = 0
+        for tbytes, freq, weight, vbytes in items:
+            length += freq
+            key = (fieldname, tbytes)
+            flat = terms.get(key)
+            if flat is None:
+                terms[key] = [docnum, weight, vbytes]
+            else:
+                flat += (docnum, weight, vbytes)
+        self.count += len(items)
+        self.fieldnames.add(fieldname)
+        if self.count >= self.limit:
+            self.save()
+        return length
+
+    def save(self) -> None:
+        if not self.terms:
+            return
+        os.makedirs(self.tempdir, exist_ok=True)
+        fd, path = tempfile.mkstemp(suffix=".run", dir=self.tempdir)
+        terms = self.terms
+        groups = [(key, terms[key]) for key in sorted(terms)]
+        with os.fdopen(fd, "wb") as fh:
+            for i in range(0, len(groups), 20_000):
+                marshal.dump(groups[i : i + 20_000], fh)
+        self.runs.append(path)
+        self.terms = {}
+        self.count = 0
+
+    @staticmethod
+    def _read(path: str) -> Iterator[tuple]:
+        try:
+            with open(path, "rb") as fh:
+                while True:
+                    try:
+                        chunk = marshal.load(fh)
+                    except EOFError:
+                        break
+                    yield from chunk
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+
+    def iter_terms(self) -> Iterator[tuple[str, bytes, list]]:
+        """``(fieldname, btext, [docnum, weight, vbytes, ...])`` in term order."""
+        terms = self.terms
+        current = [(key, terms[key]) for key in sorted(terms)]
+        self.terms = {}
+        self.count = 0
+        if not self.runs:
+            for (fieldname, btext), flat in current:
+                yield fieldname, btext, _in_order(flat)
+            return
+        runs, self.runs = self.runs, []
+        merged = heapq.merge(*[self._read(p) for p in runs], iter(current), key=lambda g: g[0])
+        last_key = None
+        acc: list = []
+        for key, flat in merged:
+            if key != last_key:
+                if last_key is not None:
+                    yield last_key[0], last_key[1], _in_order(acc)
+                last_key, acc = key, list(flat)
+            else:
+                acc += flat
+        if last_key is not None:
+            yield last_key[0], last_key[1], _in_order(acc)
+
+    def iter_postings(self) -> Iterator[tuple]:
+        for fieldname, btext, flat in self.iter_terms():
+            for i in range(0, len(flat), 3):
+                yield fieldname, btext, flat[i], flat[i + 1], flat[i + 2]
+
+    def cleanup(self) -> None:
+        for path in self.runs:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        self.runs = []
+        self.terms = {}
+        self.count = 0
+
+
+def _in_order(flat: list) -> list:
+    """Postings sorted by document number (they almost always already are)."""
+    ids = flat[0::3]
+    if all(a < b for a, b in itertools.pairwise(ids)):
+        return flat
+    triples = sorted(zip(flat[0::3], flat[1::3], flat[2::3], strict=True))
+    return [x for t in triples for x in t]
+
+
+class FastWriter(SegmentWriter):
+    """A SegmentWriter for pre-analysed documents: postings grouped by term in memory,
+    field lengths cached, short posting lists inlined (see ``G60Codec``)."""
+
+    def __init__(self, ix, **kwargs) -> None:
+        kwargs.setdefault("codec", G60Codec())
+        super().__init__(ix, **kwargs)
+        self.pool = _TermPool(os.path.join(self._tempstorage.folder, "pool"))
+
+    def add_document(self, **fields) -> None:
+        if not all(
+            isinstance(v, Analyzed) or v is None or not self.schema[k].indexed
+            for k, v in fields.items()
+            if not k.startswith("_")
+        ):
+            return super().add_document(**fields)
+        self._check_state()
+        schema = self.schema
+        docnum = self.docnum
+        perdoc = self.perdocwriter
+        pool = self.pool
+        names = sorted(k for k in fields if not k.startswith("_"))
+        self._check_fields(schema, names)
+        perdoc.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                length = 0
+                if field.indexed:
+                    length = pool.add_items(name, docnum, value.items)
+                    if not field.scorable:
+                        length = 0
+                perdoc.add_field(name, field, value if field.stored else None, length)
+                column = field.column_type
+                if column and value is not None:
+                    perdoc.add_column_value(name, column, field.to_column_value(value))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        pdr = None
+        if self.codec.length_stats:
+            pdr = _CachedLengths(self.per_document_reader(), self.docnum)
+        self.fieldwriter.add_terms(self.schema, pdr, self.pool.iter_terms())
+        self.fieldwriter.close()
+        if pdr:
+            pdr.close()
+
+
+class _PrivateTempStorage(FileStorage):
+    """Storage whose temporary directories are private to this process."""
+
+    def temp_storage(self, name=None):
+        base = os.path.join(self.folder, f".tmp-{os.getpid()}")
+        path = os.path.join(base, name or uuid.uuid4().hex)
+        return FileStorage(path).create()
+
+
+def _commit_segments(writer: FastWriter, segments: list, *, merge: bool, drop: bool) -> None:
+    """Commit ``writer`` (its deletions and own documents) plus finished ``segments``."""
+    final = [] if drop else writer._merge_segments(None, False, merge)
+    final += [s for s in segments if s is not None]
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final)
+    writer._finish()
+
+
+# -- documents -------------------------------------------------------------------------
+
+
+def _meta(article: Article, src: str) -> dict:
+    return {
+        "id": article.id,
+        "path": article.path,
+        "src": src,
+        "title": article.title,
+        "subtitle": article.subtitle,
+        "outlet": article.outlet,
+        "dateline": article.dateline,
+        "date": article.date,
+        "date_text": article.date_text,
+        "reporter": article.reporter,
+        "damage": [d.as_dict() for d in article.damage],
+        "content_hash": article.content_hash,
+        "file_hash": article.file_hash,
+        "record": article.record,
+        "format": article.format,
+        "paragraphs": len(article.paragraphs),
+    }
+
+
+def article_from_meta(meta: dict, paragraphs: list[Paragraph]) -> Article:
+    return Article(
+        id=meta["id"],
+        path=meta["path"],
+        title=meta["title"],
+        subtitle=meta.get("subtitle", ""),
+        outlet=meta.get("outlet", ""),
+        dateline=meta.get("dateline", ""),
+        date=meta.get("date"),
+        date_text=meta.get("date_text", ""),
+        reporter=meta.get("reporter", ""),
+        paragraphs=paragraphs,
+        damage=[Damage(**d) for d in meta.get("damage", [])],
+        content_hash=meta.get("content_hash", ""),
+        file_hash=meta.get("file_hash", ""),
+        record=meta.get("record", 0),
+        format=meta.get("format", ""),
+    )
+
+
+def _paragraph_doc(
+    aid: str,
+    number: int,
+    text: str,
+    analysis: ParagraphAnalysis,
+    entities: list[EntitySpan] | None,
+) -> dict:
+    doc: dict = {
+        "kind": "p",
+        "aid": aid,
+        "body": Analyzed(analysis.body),
+        "para": number,
+        "text": text,
+        "seg": analysis.seg,
+        "enriched": "1" if entities is not None else "0",
+    }
+    if analysis.words:
+        doc["words"] = Analyzed(analysis.words)
+    if entities:
+        by_type: dict[str, list[str]] = {}
+        for ent in entities:
+            value = analyzer.fold_normalise(ent.text).strip()
+            if value:
+                by_type.setdefault(ent.type, []).append(value)
+        for etype, values in by_type.items():
+            doc[etype] = Analyzed(analyzer.existence_items(values))
+        doc["ents"] = json.dumps([[e.start, e.end, e.type] for e in entities], ensure_ascii=False)
+    return doc
+
+
+def _article_doc(meta: dict, enriched: bool) -> dict:
+    doc: dict = {"kind": "a", "aid": meta["id"], "src": meta["src"], "meta": meta}
+    meta["enriched"] = enriched
+    if meta["title"]:
+        doc["title"] = Analyzed(analyzer.text_items(meta["title"]))
+    if meta["outlet"]:
+        doc["outlet"] = Analyzed(analyzer.text_items(meta["outlet"]))
+    if meta["date"]:
+        doc["adate"] = meta["date"]
+    return doc
+
+
+def _add_group(writer, article_doc: dict, para_docs: list[dict]) -> None:
+    with writer.group():
+        writer.add_document(**article_doc)
+        for doc in para_docs:
+            writer.add_document(**doc)
+
+
+def _src_of(path: str | Path) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):
+        return os.path.abspath(path)
+
+
+# -- builders (in-process or in a worker) ----------------------------------------------
+
+
+@dataclass
+class FileOutcome:
+    index: int
+    path: str
+    src: str
+    digest: str
+    aids: list[str] = field(default_factory=list)
+    paragraphs: int = 0
+    errors: list[str] = field(default_factory=list)  # "path: reason" lines
+    words: dict[str, list] = field(default_factory=dict)  # word -> [df, keys]
+
+
+def build_file(writer, index: int, path: str, digest: str) -> FileOutcome:
+    """Read, analyse and add one file's articles to ``writer``."""
+    from g60_reader.corpus.readers import read_file
+
+    src = _src_of(path)
+    out = FileOutcome(index, path, src, digest)
+    try:
+        articles, errors = read_file(path, digest=digest)
+    except Exception as exc:  # a reader bug must not kill the whole run
+        articles, errors = [], [ReadError(path, f"cannot read: {exc}")]
+    out.errors = [f"{e.path}: {e.reason}" if e.line is None else str(e) for e in errors]
+    words: Counter[str] = Counter()
+    for article in articles:
+        meta = _meta(article, src)
+        docs = []
+        for para in article.paragraphs:
+            analysis = analyzer.analyse_paragraph(para.folded)
+            docs.append(_paragraph_doc(article.id, para.number, para.text, analysis, None))
+            words.update(set(analysis.han_words))
+        _add_group(writer, _article_doc(meta, enriched=False), docs)
+        out.aids.append(article.id)
+        out.paragraphs += len(article.paragraphs)
+    out.words = {w: [n, list(pinyin.keys(w))] for w, n in words.items()}
+    return out
+
+
+def _open_storage(index_dir: Path, private: bool = False) -> FileStorage:
+    cls = _PrivateTempStorage if private else FileStorage
+    return cls(str(index_dir))
+
+
+def _worker_main(wid: int, index_dir: str, jobs: mp.Queue, results: mp.Queue) -> None:
+    """Worker loop: ("file", i, path, digest) | ("flush",) | ("stop",)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    storage = _open_storage(Path(index_dir), private=True)
+    writer = None
+    tmpbase = os.path.join(index_dir, f".tmp-{os.getpid()}")
+    try:
+        while True:
+            job = jobs.get()
+            if job[0] == "stop":
+                break
+            if job[0] == "file":
+                if writer is None:
+                    ix = storage.open_index(INDEX_NAME)
+                    writer = FastWriter(ix, _lk=False)
+                try:
+                    res = build_file(writer, job[1], job[2], job[3])
+                except Exception as exc:
+                    res = FileOutcome(job[1], job[2], _src_of(job[2]), job[3])
+                    res.errors = [f"{job[2]}: cannot index: {exc}"]
+                results.put(("file", wid, res, dict(analyzer.counters)))
+                analyzer.counters.clear()
+            elif job[0] == "flush":
+                segment = None
+                if writer is not None:
+                    segment = writer._finalize_segment() if writer._added else None
+                    if segment is None:
+                        writer._close_segment()
+                    writer = None
+                    shutil.rmtree(tmpbase, ignore_errors=True)
+                results.put(("segment", wid, segment))
+    except Exception as exc:  # report, the main process decides
+        results.put(("error", f"worker failed: {exc}"))
+    finally:
+        shutil.rmtree(tmpbase, ignore_errors=True)
+
+
+class _Workers:
+    def __init__(self, index_dir: Path, n: int) -> None:
+        ctx = mp.get_context("spawn")
+        self.results = ctx.Queue()
+        self.jobs = [ctx.Queue() for _ in range(n)]
+        self.procs = [
+            ctx.Process(
+                target=_worker_main, args=(wid, str(index_dir), q, self.results), daemon=True
+            )
+            for wid, q in enumerate(self.jobs)
+        ]
+        for p in self.procs:
+            p.start()
+        self.inflight = [0] * n
+        self.load = [0] * n
+
+    def get(self, timeout: float = 0.5):
+        while True:
+            try:
+                return self.results.get(timeout=timeout)
+            except queue.Empty:
+                dead = [p for p in self.procs if not p.is_alive()]
+                if dead:
+                    raise RuntimeError("an indexing worker process died") from None
+
+    def stop(self) -> None:
+        for q in self.jobs:
+            with contextlib.suppress(Exception):
+                q.put(("stop",))
+        for p in self.procs:
+            p.join(timeout=5)
+            if p.is_alive():
+                p.terminate()
+                p.join(timeout=5)
+
+    def kill(self) -> None:
+        for p in self.procs:
+            if p.is_alive():
+                p.terminate()
+        for p in self.procs:
+            p.join(timeout=5)
+
+
+# -- opening ---------------------------------------------------------------------------
+
+
+def _meta_path(index_dir: Path) -> Path:
+    return index_dir / META_NAME
+
+
+def index_exists(index_dir: Path) -> bool:
+    try:
+        return windex.exists_in(str(index_dir), INDEX_NAME) and _schema_ok(index_dir)
+    except Exception:
+        return False
+
+
+def _schema_ok(index_dir: Path) -> bool:
+    try:
+        info = json.loads(_meta_path(index_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return info.get("schema") == SCHEMA_VERSION
+
+
+def _ours(name: str) -> bool:
+    """Files and directories this index keeps in its directory."""
+    return (
+        name.startswith((f"_{INDEX_NAME}_", f"{INDEX_NAME}_", f"{INDEX_NAME}.tmp", ".tmp-"))
+        or name.startswith((LEXICON_NAME, PINYIN_NAME))
+        or name in (LOCK_NAME, META_NAME)
+    )
+
+
+def _create(index_dir: Path) -> None:
+    """A new, empty index (replacing an older or broken one of ours). Never deletes
+    anything else: a directory holding other files is refused."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    foreign = sorted(c.name for c in index_dir.iterdir() if not _ours(c.name))
+    if foreign:
+        raise IndexError_(
+            f"{index_dir} is not an index directory (it holds {foreign[0]!r}"
+            f"{' and more' if len(foreign) > 1 else ''}); choose an empty or new directory"
+        )
+    for child in index_dir.iterdir():
+        if child.name == LOCK_NAME:
+            continue
+        if child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                child.unlink()
+    FileStorage(str(index_dir)).create_index(build_schema(), indexname=INDEX_NAME)
+    _meta_path(index_dir).write_text(json.dumps({"schema": SCHEMA_VERSION}), encoding="utf-8")
+
+
+def open_index(index_dir: str | os.PathLike[str] | None = None):
+    """The Whoosh index at ``index_dir`` (``None`` when there is none)."""
+    path = resolve_index_dir(index_dir)
+    if not index_exists(path):
+        return None
+    return FileStorage(str(path)).open_index(INDEX_NAME)
+
+
+def load_lexicon(index_dir: Path) -> dict[str, list]:
+    try:
+        data = (index_dir / LEXICON_NAME).read_bytes()
+        lex = marshal.loads(data)
+        return lex if isinstance(lex, dict) else {}
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+
+
+def load_pinyin(index_dir: Path) -> dict[str, list[str]]:
+    """Pinyin key -> Han words (most frequent first), as the searcher needs it."""
+    try:
+        table = marshal.loads((index_dir / PINYIN_NAME).read_bytes())
+        return table if isinstance(table, dict) else {}
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _save_lexicon(index_dir: Path, lex: dict[str, list]) -> None:
+    """The writer's lexicon (word -> [document frequency, pinyin keys]) and the
+    searcher's table (key -> words by frequency), precomputed so that the first pinyin
+    query does not pay for it."""
+    by_key: dict[str, list[tuple[int, str]]] = {}
+    for word, (df, keys) in lex.items():
+        for key in keys:
+            by_key.setdefault(key, []).append((-df, word))
+    table = {key: [w for _n, w in sorted(v)] for key, v in by_key.items()}
+    _write_atomic(index_dir / LEXICON_NAME, marshal.dumps(lex))
+    _write_atomic(index_dir / PINYIN_NAME, marshal.dumps(table))
+
+
+def _existing(ix) -> dict[str, tuple[str, list[str]]]:
+    """src -> (file_hash, [article ids]) for every indexed article."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    with ix.searcher() as s:
+        for docnum in s.document_numbers(kind="a"):
+            meta = s.stored_fields(docnum).get("meta") or {}
+            src = meta.get("src", "")
+            prev = out.get(src)
+            if prev is None:
+                out[src] = (meta.get("file_hash", ""), [meta.get("id", "")])
+            else:
+                prev[1].append(meta.get("id", ""))
+    return out
+
+
+def _cleanup_tmp(index_dir: Path) -> None:
+    for child in index_dir.glob(".tmp-*"):
+        shutil.rmtree(child, ignore_errors=True)
+    for pattern in (f"{LEXICON_NAME}.*.tmp", f"{PINYIN_NAME}.*.tmp"):
+        for child in index_dir.glob(pattern):
+            with contextlib.suppress(OSError):
+                child.unlink()
+    with contextlib.suppress(OSError):
+        shutil.rmtree(index_dir / f"{INDEX_NAME}.tmp", ignore_errors=True)
+
+
+# -- update ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    index: int
+    path: str
+    src: str
+    digest: str
+    size: int
+
+
+def update(
+    index_dir: str | os.PathLike[str] | None,
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    prune: bool = False,
+    rebuild: bool = False,
+    wait: bool = False,
+    procs: int | None = None,
+    progress: Progress | None = None,
+    on_paragraphs: Callable[[int], None] | None = None,
+    cancel: threading.Event | None = None,
+    batch_bytes: int = BATCH_BYTES,
+) -> UpdateReport:
+    """Add or update the articles of ``paths`` (files or directories).
+
+    Raises :class:`IndexBusy` when another writer holds the index (unless ``wait``),
+    :class:`Cancelled` when ``cancel`` is set, and re-raises ``KeyboardInterrupt``; in
+    all three cases nothing of the current batch is committed.
+    """
+    from g60_reader.corpus.readers import file_digest, iter_source_files
+
+    index_dir = resolve_index_dir(index_dir)
+    report = UpdateReport()
+    lock = WriteLock(index_dir)
+    lock.acquire(wait=wait)
+    try:
+        _cleanup_tmp(index_dir)
+        if rebuild or not index_exists(index_dir):
+            if not index_exists(index_dir):
+                _create(index_dir)
+            else:
+                rebuild = True
+        ix = FileStorage(str(index_dir)).open_index(INDEX_NAME)
+        existing = {} if rebuild else _existing(ix)
+        lexicon = {} if rebuild else load_lexicon(index_dir)
+
+        # 1. which files need work
+        jobs: list[_Job] = []
+        seen_src: set[str] = set()
+        for i, item in enumerate(iter_source_files(list(paths))):
+            if isinstance(item, ReadError):
+                report.failed.append((item.path, item.reason))
+                continue
+            src = _src_of(item)
+            if src in seen_src:
+                continue
+            seen_src.add(src)
+            try:
+                digest = file_digest(item)
+                size = item.stat().st_size
+            except OSError as exc:
+                report.failed.append((str(item), exc.strerror or "cannot read"))
+                continue
+            prev = existing.get(src)
+            if prev is not None and prev[0] == digest:
+                report.unchanged += len(prev[1])
+                continue
+            jobs.append(_Job(i, str(item), src, digest, size))
+
+        doomed: set[str] = set()  # src whose old articles go
+        if prune:
+            for src in existing:
+                if src not in seen_src and not os.path.exists(src):
+                    doomed.add(src)
+
+        if not jobs and not doomed and not rebuild:
+            return report
+
+        total = len(jobs)
+        nprocs = max(1, procs if procs is not None else (os.cpu_count() or 1))
+        in_process = nprocs == 1 or sum(j.size for j in jobs) <= INPROCESS_BYTES
+        nprocs = 1 if in_process else min(nprocs, len(jobs))
+        state = _RunState(index_dir, ix, existing, lexicon, report, rebuild)
+        if progress:
+            progress(0, total, "")
+        if in_process:
+            _run_in_process(
+                state, jobs, doomed, total, progress, on_paragraphs, cancel, batch_bytes
+            )
+        else:
+            _run_workers(
+                state, jobs, doomed, nprocs, total, progress, on_paragraphs, cancel, batch_bytes
+            )
+        return report
+    finally:
+        lock.release()
+
+
+class _RunState:
+    def __init__(self, index_dir, ix, existing, lexicon, report, rebuild) -> None:
+        self.index_dir: Path = index_dir
+        self.ix = ix
+        self.existing: dict[str, tuple[str, list[str]]] = existing
+        self.lexicon: dict[str, list] = lexicon
+        self.report: UpdateReport = report
+        self.drop = rebuild  # first commit drops every old segment
+        self.done = 0
+        self.paragraphs = 0
+
+    def writer(self) -> FastWriter:
+        self.ix = FileStorage(str(self.index_dir)).open_index(INDEX_NAME)
+        try:
+            return FastWriter(self.ix, timeout=0.0)
+        except windex.LockError:
+            raise IndexBusy(
+                "index is busy: another g60-reader index is running (use --wait)"
+            ) from None
+
+    def absorb(self, out: FileOutcome) -> list[str]:
+        """Account for one finished file; returns the ids of the old articles of that file
+        (their documents must go)."""
+        report = self.report
+        for err in out.errors:
+            path, _, reason = err.partition(": ")
+            report.failed.append((path, reason or err))
+        old = self.existing.get(out.src)
+        old_ids = set(old[1]) if old else set()
+        for aid in out.aids:
+            if aid in old_ids:
+                report.updated += 1
+            else:
+                report.added += 1
+        report.removed += len(old_ids - set(out.aids))
+        report.paragraphs += out.paragraphs
+        self.paragraphs += out.paragraphs
+        for word, (n, keys) in out.words.items():
+            cur = self.lexicon.get(word)
+            if cur is None:
+                self.lexicon[word] = [n, keys]
+            else:
+                cur[0] += n
+        return sorted(old_ids)
+
+    def prune(self, writer, doomed: set[str]) -> None:
+        for src in doomed:
+            old = self.existing.get(src)
+            if old:
+                for aid in old[1]:
+                    writer.delete_by_term("aid", aid)
+                self.report.removed += len(old[1])
+
+    def commit(self, writer, segments: list, *, final: bool) -> None:
+        _save_lexicon(self.index_dir, self.lexicon)
+        _commit_segments(writer, segments, merge=final, drop=self.drop)
+        self.drop = False
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("indexing cancelled")
+
+
+def _run_in_process(state, jobs, doomed, total, progress, on_paragraphs, cancel, batch_bytes):
+    writer = state.writer()
+    try:
+        if not state.drop:
+            state.prune(writer, doomed)
+        pending = 0
+        for job in jobs:
+            _check_cancel(cancel)
+            out = build_file(writer, job.index, job.path, job.digest)
+            for aid in state.absorb(out):
+                if not state.drop:
+                    _delete_before(writer, aid)
+            state.done += 1
+            pending += job.size
+            if progress:
+                progress(state.done, total, job.path)
+            if on_paragraphs:
+                on_paragraphs(state.paragraphs)
+            if pending >= batch_bytes and state.done < total:
+                state.commit(writer, [], final=False)
+                writer = state.writer()
+                pending = 0
+        _check_cancel(cancel)
+        state.commit(writer, [], final=True)
+        writer = None
+    finally:
+        if writer is not None and not writer.is_closed:
+            writer.cancel()
+
+
+def _delete_before(writer: FastWriter, aid: str) -> None:
+    """Delete article ``aid`` (its article and paragraph documents) from the segments
+    that existed before this writer; documents added by this writer are not visible to
+    deletions, so the new version of the article survives."""
+    writer.delete_by_term("aid", aid)
+
+
+def _run_workers(state, jobs, doomed, nprocs, total, progress, on_paragraphs, cancel, batch_bytes):
+    workers = _Workers(state.index_dir, nprocs)
+    writer = None
+    try:
+        writer = state.writer()
+        if not state.drop:
+            state.prune(writer, doomed)
+        todo = list(jobs)
+        todo.reverse()
+        while todo:
+            # one batch
+            batch_size = 0
+            outstanding = 0
+            used = [False] * nprocs
+            while todo or outstanding:
+                _check_cancel(cancel)
+                while todo and batch_size < batch_bytes:
+                    free = [w for w in range(nprocs) if workers.inflight[w] < MAX_INFLIGHT]
+                    if not free:
+                        break
+                    w = min(free, key=lambda k: workers.load[k])
+                    job = todo.pop()
+                    workers.jobs[w].put(("file", job.index, job.path, job.digest))
+                    workers.inflight[w] += 1
+                    workers.load[w] += job.size
+                    used[w] = True
+                    batch_size += job.size
+                    outstanding += 1
+                if not outstanding:
+                    break
+                msg = workers.get()
+                if msg[0] == "error":
+                    raise RuntimeError(msg[1])
+                _kind, wid, out, counts = msg
+                analyzer.counters.update(counts)
+                workers.inflight[wid] -= 1
+                outstanding -= 1
+                for aid in state.absorb(out):
+                    if not state.drop:
+                        _delete_before(writer, aid)
+                state.done += 1
+                if progress:
+                    progress(state.done, total, out.path)
+                if on_paragraphs:
+                    on_paragraphs(state.paragraphs)
+            # close the workers' segments and commit them
+            segments = []
+            flushed = [w for w in range(nprocs) if used[w]]
+            for w in flushed:
+                workers.jobs[w].put(("flush",))
+            for _ in flushed:
+                msg = workers.get()
+                while msg[0] != "segment":
+                    if msg[0] == "error":
+                        raise RuntimeError(msg[1])
+                    msg = workers.get()
+                segments.append(msg[2])
+            workers.load = [0] * nprocs
+            _check_cancel(cancel)
+            state.commit(writer, segments, final=not todo)
+            writer = state.writer() if todo else None
+        if writer is not None:
+            state.commit(writer, [], final=True)
+            writer = None
+        workers.stop()
+    except BaseException:
+        workers.kill()
+        if writer is not None and not writer.is_closed:
+            writer.cancel()
+        _cleanup_tmp(state.index_dir)
+        raise
+
+
+# -- direct article updates, deletion, entity enrichment -------------------------------
+
+
+def _read_group(searcher, aid: str) -> tuple[dict | None, list[dict]]:
+    meta = None
+    paras: list[dict] = []
+    for docnum in searcher.document_numbers(aid=aid):
+        fields = searcher.stored_fields(docnum)
+        if fields.get("kind") == "a":
+            meta = fields.get("meta")
+        else:
+            paras.append(fields)
+    paras.sort(key=lambda f: f.get("para", 0))
+    return meta, paras
+
+
+def add_articles(
+    index_dir: str | os.PathLike[str] | None, articles: Iterable[Article], *, wait: bool = True
+) -> UpdateReport:
+    """Index ``articles`` (already read), replacing any with the same id."""
+    index_dir = resolve_index_dir(index_dir)
+    report = UpdateReport()
+    with WriteLock(index_dir) as lock:
+        lock.acquire(wait=wait)
+        if not index_exists(index_dir):
+            _create(index_dir)
+        state = _RunState(index_dir, None, {}, load_lexicon(index_dir), report, False)
+        writer = state.writer()
+        try:
+            searcher = writer.searcher()
+            words: Counter[str] = Counter()
+            for article in articles:
+                existed = any(True for _ in searcher.document_numbers(aid=article.id))
+                if existed:
+                    writer.delete_by_term("aid", article.id)
+                    report.updated += 1
+                else:
+                    report.added += 1
+                meta = _meta(article, _src_of(article.path) if article.path else "")
+                docs = []
+                for para in article.paragraphs:
+                    analysis = analyzer.analyse_paragraph(para.folded or fold(para.text))
+                    docs.append(_paragraph_doc(article.id, para.number, para.text, analysis, None))
+                    words.update(set(analysis.han_words))
+                _add_group(writer, _article_doc(meta, enriched=False), docs)
+                report.paragraphs += len(article.paragraphs)
+            for word, n in words.items():
+                cur = state.lexicon.get(word)
+                if cur is None:
+                    state.lexicon[word] = [n, list(pinyin.keys(word))]
+                else:
+                    cur[0] += n
+            state.commit(writer, [], final=True)
+            writer = None
+        finally:
+            if writer is not None and not writer.is_closed:
+                writer.cancel()
+    return report
+
+
+def delete_articles(
+    index_dir: str | os.PathLike[str] | None, article_ids: Iterable[str], *, wait: bool = True
+) -> int:
+    """Delete articles by id; returns how many existed."""
+    index_dir = resolve_index_dir(index_dir)
+    if not index_exists(index_dir):
+        return 0
+    with WriteLock(index_dir) as lock:
+        lock.acquire(wait=wait)
+        state = _RunState(index_dir, None, {}, {}, UpdateReport(), False)
+        writer = state.writer()
+        removed = 0
+        try:
+            searcher = writer.searcher()
+            for aid in dict.fromkeys(article_ids):
+                if any(True for _ in searcher.document_numbers(aid=aid, kind="a")):
+                    writer.delete_by_term("aid", aid)
+                    removed += 1
+            _commit_segments(writer, [], merge=True, drop=False)
+            writer = None
+        finally:
+            if writer is not None and not writer.is_closed:
+                writer.cancel()
+    return removed
+
+
+Recogniser = Callable[[str, str], list[EntitySpan]]
+
+
+def _valid_entities(text: str, spans: Iterable[EntitySpan]) -> list[EntitySpan]:
+    from g60_reader.corpus.model import ENTITY_TYPES
+
+    out = []
+    for e in spans:
+        if e.type in ENTITY_TYPES and 0 <= e.start < e.end <= len(text):
+            out.append(EntitySpan(e.start, e.end, e.type, text[e.start : e.end]))
+    return out
+
+
+def _recognise_texts(job: tuple[Recogniser, list[tuple[str, str]]]) -> list[list[EntitySpan]]:
+    """Worker side of :func:`enrich`: entities of each (text, folded) paragraph."""
+    recognise, texts = job
+    return [_valid_entities(text, recognise(text, folded)) for text, folded in texts]
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def enrich(
+    index_dir: str | os.PathLike[str] | None,
+    recognise: Recogniser,
+    *,
+    article_ids: Iterable[str] | None = None,
+    wait: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    batch_articles: int = 500,
+    procs: int = 1,
+) -> int:
+    """Add recognised entities to articles not yet enriched (or to ``article_ids``).
+
+    For each article, ``recognise(text, folded)`` runs on every body paragraph (in
+    ``procs`` worker processes when ``procs > 1``: ``recognise`` must then be a
+    module-level function); the article's documents are then rewritten from their stored
+    fields and stored jieba boundaries (jieba does not run again), with the entity
+    keyword fields filled and the ``enriched`` flag set. Commits every
+    ``batch_articles`` articles, so progress is durable and a re-run continues; returns
+    the number of paragraphs enriched. Raises :class:`IndexBusy` / :class:`Cancelled`
+    like :func:`update`.
+    """
+    index_dir = resolve_index_dir(index_dir)
+    if not index_exists(index_dir):
+        return 0
+    done_paragraphs = 0
+    pool = None
+    with WriteLock(index_dir) as lock:
+        lock.acquire(wait=wait)
+        state = _RunState(index_dir, None, {}, load_lexicon(index_dir), UpdateReport(), False)
+        writer = state.writer()
+        try:
+            searcher = writer.searcher()
+            if article_ids is None:
+                todo = list(
+                    dict.fromkeys(
+                        searcher.stored_fields(d).get("aid", "")
+                        for d in sorted(searcher.docs_for_query(_term("enriched", "0")))
+                    )
+                )
+            else:
+                todo = list(dict.fromkeys(article_ids))
+            total = len(todo)
+            if progress:
+                progress(0, total, "")
+            if procs > 1 and total > 1:
+                pool = mp.get_context("spawn").Pool(procs, initializer=_ignore_sigint)
+            done = 0
+            for start in range(0, total, max(1, batch_articles)):
+                _check_cancel(cancel)
+                groups = []
+                for aid in todo[start : start + batch_articles]:
+                    meta, paras = _read_group(searcher, aid)
+                    if meta is not None:
+                        texts = [(f.get("text", ""), fold(f.get("text", ""))) for f in paras]
+                        groups.append((aid, meta, paras, texts))
+                jobs = [(recognise, texts) for _aid, _m, _p, texts in groups]
+                if pool is not None:
+                    found = pool.imap(_recognise_texts, jobs, chunksize=4)
+                else:
+                    found = map(_recognise_texts, jobs)
+                for (aid, meta, paras, texts), entities in zip(groups, found, strict=True):
+                    _check_cancel(cancel)
+                    docs = []
+                    for fields, (text, folded), ents in zip(paras, texts, entities, strict=True):
+                        analysis = analyzer.reanalyse_paragraph(folded, fields.get("seg", b""))
+                        number = int(fields.get("para", 0))
+                        docs.append(_paragraph_doc(aid, number, text, analysis, ents))
+                    writer.delete_by_term("aid", aid)
+                    _add_group(writer, _article_doc(dict(meta), enriched=True), docs)
+                    done_paragraphs += len(docs)
+                    done += 1
+                    if progress:
+                        progress(done, total, meta.get("path", ""))
+                if start + batch_articles < total:
+                    _commit_segments(writer, [], merge=False, drop=False)
+                    writer = state.writer()
+                    searcher = writer.searcher()
+            _check_cancel(cancel)
+            _commit_segments(writer, [], merge=True, drop=False)
+            writer = None
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+            if writer is not None and not writer.is_closed:
+                writer.cancel()
+    return done_paragraphs
+
+
+def _term(fieldname: str, text: str):
+    from whoosh.query import Term
+
+    return Term(fieldname, text)

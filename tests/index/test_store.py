@@ -1,0 +1,265 @@
+"""Building and updating: skip unchanged, replace changed, prune, rebuild, the lock,
+cancellation, batches and worker processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.writing import SegmentWriter
+
+from g60_reader.index import analyzer, store
+from g60_reader.index.schema import G60Codec
+from g60_reader.index.search import WhooshBackend
+
+ARTICLES = {
+    "a.txt": "嘉兴新闻\n\n嘉兴市召开科技大会。\n\n会议讨论长三角一体化。\n",
+    "b.txt": "杭州新闻\n\n杭州举办数字经济论坛。\n\n零跑汽车发布新车。\n",
+    "c.txt": "金华新闻\n\n金华推进G60科创走廊建设。\n",
+}
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("G60_READER_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for name, text in ARTICLES.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def hits(index_dir: Path, query: str) -> set[tuple[str, int]]:
+    b = WhooshBackend(index_dir)
+    try:
+        res = b.search(query, pagelen=100)
+        assert res.ok, res.error
+        return {(Path(h.path).name, h.paragraph) for h in res.hits}
+    finally:
+        b.close()
+
+
+def count(index_dir: Path) -> tuple[int, int]:
+    b = WhooshBackend(index_dir)
+    try:
+        st = b.stats()
+        return st.articles, st.paragraphs
+    finally:
+        b.close()
+
+
+def test_incremental_runs_analyse_only_what_changed(tmp_path, corpus):
+    index_dir = tmp_path / "ix"
+    first = store.update(index_dir, [corpus], procs=1)
+    assert (first.added, first.updated, first.unchanged, first.failed) == (3, 0, 0, [])
+    assert count(index_dir) == (3, 5)
+
+    before = analyzer.counters["paragraphs"]
+    again = store.update(index_dir, [corpus], procs=1)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
+    assert analyzer.counters["paragraphs"] == before  # nothing analysed
+
+    (corpus / "b.txt").write_text("杭州新闻\n\n杭州举办人工智能大会。\n", encoding="utf-8")
+    touched = store.update(index_dir, [corpus], procs=1)
+    assert (touched.added, touched.updated, touched.unchanged) == (0, 1, 2)
+    assert analyzer.counters["paragraphs"] - before == 1  # only b.txt's one paragraph
+    assert hits(index_dir, "零跑") == set()
+    assert hits(index_dir, "人工智能") == {("b.txt", 1)}
+    assert count(index_dir) == (3, 4)
+
+
+def test_prune_removes_articles_of_deleted_files(tmp_path, corpus):
+    index_dir = tmp_path / "ix"
+    store.update(index_dir, [corpus], procs=1)
+    (corpus / "c.txt").unlink()
+    kept = store.update(index_dir, [corpus], procs=1)
+    assert kept.removed == 0 and count(index_dir) == (3, 5)  # no --prune: kept
+    pruned = store.update(index_dir, [corpus], procs=1, prune=True)
+    assert pruned.removed == 1
+    assert hits(index_dir, "金华") == set()
+    assert count(index_dir) == (2, 4)
+
+
+def test_rebuild_starts_afresh(tmp_path, corpus):
+    index_dir = tmp_path / "ix"
+    store.update(index_dir, [corpus], procs=1)
+    only_a = corpus / "a.txt"
+    report = store.update(index_dir, [only_a], procs=1, rebuild=True)
+    assert report.added == 1
+    assert count(index_dir) == (1, 2)
+    assert hits(index_dir, "杭州") == set()
+
+
+def test_failures_are_reported_per_file(tmp_path, corpus):
+    (corpus / "bad.txt").write_bytes(b"\x00\x01\x02 binary \xff\xfe" * 50)
+    report = store.update(tmp_path / "ix", [corpus, tmp_path / "missing.txt"], procs=1)
+    failed = dict(report.failed)
+    assert set(failed) == {str(corpus / "bad.txt"), str(tmp_path / "missing.txt")}
+    assert all(reason and "\n" not in reason for reason in failed.values())
+    assert report.added == 3
+
+
+def test_worker_processes_build_the_same_index(tmp_path, corpus, monkeypatch):
+    monkeypatch.setattr(store, "INPROCESS_BYTES", 0)
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    store.update(serial, [corpus], procs=1)
+    before = analyzer.counters["paragraphs"]
+    report = store.update(parallel, [corpus], procs=2)
+    assert report.added == 3 and report.paragraphs == 5
+    assert analyzer.counters["paragraphs"] - before == 5  # counted in the workers
+    for query in ("嘉兴", "长三角", "零跑", "科创走廊", "jiaxing", "title:杭州"):
+        assert hits(serial, query) == hits(parallel, query)
+    assert count(parallel) == (3, 5)
+    assert not list(parallel.glob(".tmp-*"))
+
+
+def test_batches_commit_progress_and_interrupt_keeps_it(tmp_path, corpus):
+    index_dir = tmp_path / "ix"
+    calls = []
+
+    def interrupt_after_two(done, total, message):
+        calls.append(done)
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        store.update(index_dir, [corpus], procs=1, batch_bytes=1, progress=interrupt_after_two)
+    # the first file's batch was committed before the interruption
+    assert count(index_dir) == (1, 2)
+    report = store.update(index_dir, [corpus], procs=1)
+    assert (report.added, report.unchanged) == (2, 1)
+    assert count(index_dir) == (3, 5)
+
+
+def test_cancel_leaves_the_committed_index(tmp_path, corpus):
+    index_dir = tmp_path / "ix"
+    store.update(index_dir, [corpus / "a.txt"], procs=1)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(store.Cancelled):
+        store.update(index_dir, [corpus], procs=1, cancel=cancel)
+    assert count(index_dir) == (1, 2)
+    assert hits(index_dir, "嘉兴") == {("a.txt", 1)}
+
+
+def test_second_writer_in_another_process_is_busy(tmp_path, corpus):
+    index_dir = tmp_path / "ix"
+    store.update(index_dir, [corpus / "a.txt"], procs=1)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import sys, time
+                from pathlib import Path
+                from g60_reader.index.store import WriteLock
+                lock = WriteLock(Path({str(index_dir)!r}))
+                lock.acquire()
+                print("locked", flush=True)
+                sys.stdin.readline()
+                """
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(store.IndexBusy, match="index is busy"):
+            store.update(index_dir, [corpus], procs=1)
+        # --wait: succeeds once the other writer is done
+        result = {}
+
+        def waiting():
+            result["report"] = store.update(index_dir, [corpus], procs=1, wait=True)
+
+        t = threading.Thread(target=waiting)
+        t.start()
+        time.sleep(0.5)
+        assert t.is_alive()  # still waiting for the lock
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        t.join(timeout=60)
+        assert result["report"].added == 2
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_add_and_delete_articles_directly(tmp_path):
+    from g60_reader.corpus.readers import load_sample
+
+    index_dir = tmp_path / "ix"
+    article = load_sample()
+    report = store.add_articles(index_dir, [article])
+    assert report.added == 1
+    assert store.add_articles(index_dir, [article]).updated == 1
+    assert count(index_dir) == (1, len(article.paragraphs))
+    assert store.delete_articles(index_dir, [article.id, "missing"]) == 1
+    assert count(index_dir) == (0, 0)
+
+
+class PlainCodec(G60Codec):
+    """Whoosh's own W3 field writer (module level: the codec is pickled in the TOC)."""
+
+    def field_writer(self, storage, segment):
+        return W3FieldWriter(self, storage, segment)
+
+
+class PlainWriter(SegmentWriter):
+    def __init__(self, ix, **kwargs):
+        kwargs["codec"] = PlainCodec()
+        super().__init__(ix, **kwargs)
+
+
+def test_fast_writer_writes_what_whoosh_would(tmp_path, corpus, monkeypatch):
+    """Our writer (postings grouped by term, inlined short lists) stores exactly the
+    postings Whoosh's own SegmentWriter and W3 field writer store for the same docs."""
+    from whoosh import index as windex
+
+    (corpus / "d.txt").write_text(
+        "重复\n\n" + "长三角长三角，科创走廊科创走廊。" * 40 + "\n", encoding="utf-8"
+    )
+    store.update(tmp_path / "fast", [corpus], procs=1)
+    monkeypatch.setattr(store, "FastWriter", PlainWriter)
+    store.update(tmp_path / "plain", [corpus], procs=1)
+    fast = windex.open_dir(str(tmp_path / "fast"), store.INDEX_NAME)
+    plain = windex.open_dir(str(tmp_path / "plain"), store.INDEX_NAME)
+    with fast.reader() as a, plain.reader() as b:
+        terms = list(a.all_terms())
+        assert terms == list(b.all_terms())
+        assert any(a.doc_frequency(f, t) >= 4 for f, t in terms)  # block path used too
+        for fieldname, text in terms:
+            ia, ib = a.term_info(fieldname, text), b.term_info(fieldname, text)
+            assert (ia.weight(), ia.doc_frequency(), ia.max_weight()) == (
+                ib.weight(),
+                ib.doc_frequency(),
+                ib.max_weight(),
+            )
+            assert (ia.min_length(), ia.max_length()) == (ib.min_length(), ib.max_length())
+            kind = "positions" if fieldname in ("body", "title", "outlet") else "weight"
+            assert list(a.postings(fieldname, text).items_as(kind)) == list(
+                b.postings(fieldname, text).items_as(kind)
+            )
+
+
+def test_a_directory_with_other_files_is_never_wiped(tmp_path, corpus):
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "diary.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(store.IndexError_, match="not an index directory"):
+        store.update(precious, [corpus], procs=1)
+    assert (precious / "diary.txt").read_text(encoding="utf-8") == "keep me"

@@ -1,0 +1,259 @@
+"""``g60-reader index``, ``search`` and ``stats``: click commands without Textual.
+
+Exit codes: 0 ok; 1 some files failed to index; 2 bad query or unusable index directory;
+3 index busy; 130 interrupted (the last committed index stays intact).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUSY = 3
+EXIT_INTERRUPTED = 130
+
+_index_dir_option = click.option(
+    "--index-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Index directory (default: $G60_READER_HOME/index or the user data directory).",
+)
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, code: int) -> None:
+    from rich.text import Text
+
+    _stderr().print(Text(message), soft_wrap=True)
+    sys.exit(code)
+
+
+def _open_backend(index_dir: Path | None):
+    from g60_reader.index import store
+    from g60_reader.index.search import ensure_index
+
+    try:
+        return ensure_index(index_dir)
+    except store.IndexBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except (OSError, store.IndexError_) as exc:
+        _fail(f"cannot open index: {exc}", EXIT_USAGE)
+
+
+@click.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True, help="Remove articles whose files are gone.")
+@click.option("--rebuild", is_flag=True, help="Start the index afresh.")
+@click.option("--wait", is_flag=True, help="Wait for another running index to finish.")
+@click.option(
+    "--procs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: the number of cores).",
+)
+@_index_dir_option
+def index_command(
+    paths: tuple[Path, ...],
+    prune: bool,
+    rebuild: bool,
+    wait: bool,
+    procs: int | None,
+    index_dir: Path | None,
+) -> None:
+    """Add or update the articles in PATH... (files or directories)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from g60_reader.index import store
+    from g60_reader.index.paths import resolve_index_dir
+
+    console = _stderr()
+    targets = [str(p) for p in paths]
+    if not rebuild and not store.index_exists(resolve_index_dir(index_dir)):
+        from g60_reader.corpus.readers import SAMPLE_PATH
+
+        targets.insert(0, str(SAMPLE_PATH))  # a new index starts with the bundled sample
+    started = time.monotonic()
+    paragraphs = [0]
+    progress = Progress(
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task("index", total=None, rate="")
+
+    def on_progress(done: int, total: int, _message: str) -> None:
+        elapsed = max(time.monotonic() - started, 1e-6)
+        rate = f"{paragraphs[0] / elapsed:,.0f} paragraphs/s"
+        progress.update(task, completed=done, total=total or None, rate=rate)
+
+    def on_paragraphs(n: int) -> None:
+        paragraphs[0] = n
+
+    try:
+        with progress:
+            report = store.update(
+                index_dir,
+                targets,
+                prune=prune,
+                rebuild=rebuild,
+                wait=wait,
+                procs=procs,
+                progress=on_progress,
+                on_paragraphs=on_paragraphs,
+            )
+    except store.IndexBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except KeyboardInterrupt:
+        _fail("interrupted: the last committed index is intact", EXIT_INTERRUPTED)
+    except store.IndexError_ as exc:
+        _fail(f"cannot use index: {exc}", EXIT_USAGE)
+    except OSError as exc:
+        _fail(f"cannot write index: {exc}", EXIT_USAGE)
+    except Exception as exc:  # no traceback reaches the user
+        _fail(f"indexing failed: {exc}", EXIT_FAILED)
+
+    _print_report(console, report, time.monotonic() - started)
+    if report.failed:
+        sys.exit(EXIT_FAILED)
+
+
+def _print_report(console, report, elapsed: float) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="index", show_header=True, header_style="bold")
+    for col in ("added", "updated", "unchanged", "removed", "failed", "paragraphs", "seconds"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(report.added),
+        str(report.updated),
+        str(report.unchanged),
+        str(report.removed),
+        str(len(report.failed)),
+        str(report.paragraphs),
+        f"{elapsed:.1f}",
+    )
+    console.print(table)
+    for path, reason in report.failed:
+        console.print(Text(f"{path}: {reason}"), soft_wrap=True)
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=20, help="Hits per page.")
+@click.option("--page", "-p", type=click.IntRange(1, None), default=1, help="Page number.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+@_index_dir_option
+def search_command(
+    query: str, limit: int, page: int, as_json: bool, index_dir: Path | None
+) -> None:
+    """Search the index (words, OR, NOT/-word, "phrases", title:, outlet:, pinyin)."""
+    backend = _open_backend(index_dir)
+    result = backend.search(query, page=page, pagelen=limit)
+    if result.error:
+        _fail(f"bad query {query!r}: {result.error}", EXIT_USAGE)
+    if as_json:
+        for hit in result.hits:
+            record = {
+                "article_id": hit.article_id,
+                "paragraph": hit.paragraph,
+                "title": hit.title,
+                "score": round(hit.score, 4),
+                "text": hit.text,
+                "spans": [list(s) for s in hit.spans],
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    _print_hits(result)
+
+
+def _print_hits(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    if not result.total:
+        line = Text(f"no hits for {result.query!r}")
+        if result.suggestions:
+            line.append("; did you mean: " + ", ".join(result.suggestions))
+        console.print(line)
+        return
+    table = Table(show_header=True, header_style="bold", expand=True)
+    table.add_column("title", ratio=2, overflow="fold")
+    table.add_column("¶", justify="right")
+    table.add_column("snippet", ratio=5, overflow="fold")
+    table.add_column("score", justify="right")
+    for hit in result.hits:
+        snippet = Text(hit.snippet)
+        for start, end in hit.spans:
+            s, e = start - hit.snippet_start, end - hit.snippet_start
+            if e > 0 and s < len(hit.snippet):
+                snippet.stylize("bold reverse", max(s, 0), min(e, len(hit.snippet)))
+        table.add_row(Text(hit.title), str(hit.paragraph), snippet, f"{hit.score:.2f}")
+    console.print(table)
+    first = (result.page - 1) * result.pagelen + 1
+    last = first + len(result.hits) - 1
+    summary = (
+        f"{result.total} paragraphs in {result.articles} articles"
+        f" (showing {first}-{last}, {result.elapsed_ms:.1f} ms)"
+        if result.hits
+        else f"{result.total} paragraphs in {result.articles} articles"
+        f" (page {result.page} is empty)"
+    )
+    console.print(Text(summary))
+
+
+@click.command("stats")
+@_index_dir_option
+def stats_command(index_dir: Path | None) -> None:
+    """Articles, paragraphs, index size and last update."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    backend = _open_backend(index_dir)
+    st = backend.stats()
+    table = Table(show_header=False)
+    table.add_column("what")
+    table.add_column("value", overflow="fold")
+    table.add_row("index", Text(st.path))
+    table.add_row("articles", str(st.articles))
+    table.add_row("paragraphs", str(st.paragraphs))
+    table.add_row("enriched paragraphs", str(st.enriched_paragraphs))
+    table.add_row("size", f"{st.size_bytes / (1024 * 1024):.1f} MB")
+    last = (
+        datetime.fromtimestamp(st.last_update).strftime("%Y-%m-%d %H:%M:%S")
+        if st.last_update
+        else "never"
+    )
+    table.add_row("last update", last)
+    Console(highlight=False).print(table)
+
+
+__all__ = ["index_command", "search_command", "stats_command"]
