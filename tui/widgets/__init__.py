@@ -1,0 +1,1 @@
+"""The widgets of the reader: each in its own small module."""

@@ -1,0 +1,222 @@
+"""The results list (one row per hit paragraph, or per article for an empty query)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from g60_reader.index.api import ArticleSummary, Hit, SearchResult
+from g60_reader.tui.widgets.rendering import PARAGRAPH_STYLE, display, styled
+from g60_reader.tui.widgets.wrap import wrap_lines
+
+
+@dataclass
+class ResultSet:
+    """What the results list shows: the hits of a query, or all articles."""
+
+    query: str
+    result: SearchResult | None = None  # None: the article listing (empty query)
+    hits: list[Hit] = field(default_factory=list)  # pages loaded so far, in order
+    articles: list[ArticleSummary] = field(default_factory=list)
+    pages: int = 0  # pages loaded
+    error: str | None = None
+    wide: list[Hit] | None = None  # up to HIT_MAP_LIMIT hits, fetched once to map articles
+
+    @property
+    def is_listing(self) -> bool:
+        return self.result is None and self.error is None
+
+    @property
+    def total(self) -> int:
+        if self.result is not None:
+            return self.result.total
+        return len(self.articles)
+
+    @property
+    def has_more(self) -> bool:
+        return self.result is not None and len(self.hits) < self.result.total
+
+    def rows(self) -> int:
+        return len(self.articles) if self.result is None else len(self.hits)
+
+    def article_id(self, row: int) -> str:
+        if self.result is None:
+            return self.articles[row].article_id
+        return self.hits[row].article_id
+
+
+def _context_start(text: str, anchor: int, cells: int) -> int:
+    """Where to start showing ``text`` so that about ``cells`` cells precede ``anchor``."""
+    start, used = anchor, 0
+    while start > 0 and used + cell_len(text[start - 1]) <= cells:
+        start -= 1
+        used += cell_len(text[start])
+    return start
+
+
+def _line(text: Text, width: int) -> Text:
+    text.truncate(max(1, width), overflow="ellipsis")
+    return text
+
+
+SNIPPET_LINES = 2
+
+
+def hit_prompt(hit: Hit, script: str, highlight: bool, width: int) -> Text:
+    """¶n, title and meta on one line; the hit in its context on two lines below."""
+    first = Text(end="")
+    first.append(f"¶{hit.paragraph} ", style=PARAGRAPH_STYLE)
+    first.append_text(styled(hit.title or "(untitled)", script=script, style="bold"))
+    meta = " · ".join(part for part in (hit.outlet, hit.date or "") if part)
+    if meta:
+        first.append("  ")
+        first.append_text(styled(meta, script=script, style="dim"))
+    anchor = hit.spans[0][0] if hit.spans else 0
+    start = _context_start(hit.text, anchor, width // 3)
+    # Enough text for the lines shown (two cells a character at most), not the whole paragraph.
+    end = min(len(hit.text), start + SNIPPET_LINES * width + 2)
+    local = [
+        (max(s, start) - start, min(e, end) - start) for s, e in hit.spans if s < end and e > start
+    ]
+    snippet = Text(end="")
+    shift = 0
+    if start > 0:
+        snippet.append("…", style="dim")
+        shift = 1
+    snippet.append_text(styled(hit.text[start:end], script=script, hits=local, highlight=highlight))
+    keep = [(s + shift, e + shift) for s, e in local]
+    lines = wrap_lines(snippet, width, keep)
+    more = len(lines) > SNIPPET_LINES or end < len(hit.text)
+    lines = lines[:SNIPPET_LINES]
+    if more:
+        last = lines[-1]
+        while last.plain and cell_len(last.plain) + 1 > width:
+            last.right_crop(1)
+        last.append("…", style="dim")
+    return Text("\n", end="").join([_line(first, width), *lines])
+
+
+def article_prompt(summary: ArticleSummary, script: str, width: int) -> Text:
+    line = _line(styled(summary.title or "(untitled)", script=script, style="bold"), width)
+    line.append("\n")
+    meta = " · ".join(part for part in (summary.outlet, summary.date or "") if part)
+    second = Text(end="")
+    if meta:
+        second.append_text(styled(meta, script=script, style="dim"))
+        second.append(" · ", style="dim")
+    second.append(f"{summary.paragraphs} ¶", style="dim")
+    line.append_text(_line(second, width))
+    return line
+
+
+class ResultsHeader(Static):
+    """The line above the results: "N hits in M articles · x ms", or the error."""
+
+    def show_result(self, results: ResultSet, frozen_ms: float | None) -> None:
+        self.set_class(results.error is not None, "-error")
+        if results.error is not None:
+            text = Text(end="")
+            text.append("✗ ", style="bold")
+            text.append(display(results.error))
+            self.update(text)
+            return
+        if results.result is None:
+            count = len(results.articles)
+            self.update(Text(f"{count} article{'s' if count != 1 else ''}"))
+            return
+        result = results.result
+        elapsed = result.elapsed_ms if frozen_ms is None else frozen_ms
+        text = Text(end="")
+        text.append(f"{result.total} hit{'s' if result.total != 1 else ''}", style="bold")
+        text.append(f" in {result.articles} article{'s' if result.articles != 1 else ''}")
+        text.append(f" · {elapsed:.0f} ms", style="dim")
+        self.update(text)
+
+    def show_message(self, message: str) -> None:
+        self.set_class(False, "-error")
+        self.update(Text(message, style="dim"))
+
+
+class ResultsList(OptionList):
+    """One option per row of a :class:`ResultSet`; suggestions follow when nothing matched."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.results: ResultSet | None = None
+        self.suggestions: list[str] = []
+        self._style = ("written", True)
+        self._width = 0
+
+    def on_resize(self) -> None:
+        # Prompts are cut to the width: rebuild them when it changes.
+        if self.results is not None and self.text_width != self._width:
+            self.show(self.results, *self._style)
+
+    @property
+    def text_width(self) -> int:
+        width = self.scrollable_content_region.width
+        return max(10, width - 1) if width else 40
+
+    def _prompts(self, results: ResultSet, script: str, highlight: bool) -> list[Option]:
+        width = self.text_width
+        if results.result is None:
+            return [
+                Option(article_prompt(summary, script, width), id=f"row-{index}")
+                for index, summary in enumerate(results.articles)
+            ]
+        return [
+            Option(hit_prompt(hit, script, highlight, width), id=f"row-{index}")
+            for index, hit in enumerate(results.hits)
+        ]
+
+    def show(self, results: ResultSet, script: str, highlight: bool) -> None:
+        """Replace the rows; keeps the highlighted row when only the styling changed."""
+        same = self.results is results
+        keep = self.highlighted if same else None
+        self.results = results
+        self._style = (script, highlight)
+        self._width = self.text_width
+        options = self._prompts(results, script, highlight)
+        self.suggestions = []
+        if results.result is not None and results.result.total == 0:
+            self.suggestions = list(results.result.suggestions)
+            for index, suggestion in enumerate(self.suggestions):
+                prompt = Text("Did you mean ", style="dim", end="")
+                prompt.append(display(suggestion), style="bold")
+                prompt.append(" ?", style="dim")
+                options.append(Option(prompt, id=f"suggest-{index}"))
+        self.clear_options()
+        self.add_options(options)
+        if options:
+            self.highlighted = keep if keep is not None and keep < len(options) else 0
+
+    def extend(self, hits: list[Hit], script: str, highlight: bool) -> None:
+        """Append the rows of a further page (already added to ``self.results.hits``)."""
+        if self.results is None:
+            return
+        start = len(self.results.hits) - len(hits)
+        width = self.text_width
+        self.add_options(
+            Option(hit_prompt(hit, script, highlight, width), id=f"row-{start + offset}")
+            for offset, hit in enumerate(hits)
+        )
+
+    @staticmethod
+    def row_of(option: Option) -> int | None:
+        if option.id and option.id.startswith("row-"):
+            return int(option.id[4:])
+        return None
+
+    def suggestion_of(self, option: Option) -> str | None:
+        if option.id and option.id.startswith("suggest-"):
+            return self.suggestions[int(option.id[8:])]
+        return None
+
+    def clear_rows(self) -> None:
+        self.results = None
+        self.suggestions = []
+        self.clear_options()
