@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 
 from g60_reader.index.api import Hit, IndexStats, SearchBackend, SearchResult, StoredArticle
 from g60_reader.tui.history import QueryHistory, default_history_path
+from g60_reader.tui.keymap import keymap_path, load_keymap
 from g60_reader.tui.screens.help import HelpScreen
 from g60_reader.tui.widgets.entities import EntityPanel
 from g60_reader.tui.widgets.progress import IndexProgress
@@ -165,8 +166,10 @@ class G60App(App[None]):
         pagelen: int = PAGELEN,
         initial_query: str = "",
         exit_after_first_result: bool = False,
+        keymap_path: Path | None = None,
     ) -> None:
         super().__init__()
+        self.keymap_path = keymap_path  # None: the user's keymap.toml in the data directory
         self.index_dir = index_dir
         self.opener: Opener = opener or default_opener
         self.history = history if history is not None else QueryHistory(default_history_path())
@@ -247,6 +250,7 @@ class G60App(App[None]):
 
     def on_mount(self) -> None:
         self.timings["mounted"] = time.perf_counter()
+        self._apply_user_keymap()
         self.header.show_message("Opening the index…")
         self.status.set_message("Opening the index…")
         self.status.set_stats(None, "index: opening")
@@ -254,6 +258,19 @@ class G60App(App[None]):
         if self.initial_query:
             self.search_box.value = self.initial_query
         self.search_box.focus()
+
+    def _apply_user_keymap(self) -> None:
+        """Remap keys from the user's keymap file (binding ids, see the help screen)."""
+        path = self.keymap_path if self.keymap_path is not None else keymap_path()
+        known = {str(b.id) for b in self.BINDINGS if isinstance(b, Binding) and b.id}
+        known |= {"history_previous", "history_next"}
+        keymap, problems = load_keymap(path, known)
+        if keymap:
+            self.set_keymap(keymap)
+        if problems:
+            self.notify(
+                "\n".join(problems[:5]), title=f"{path.name}: lines ignored", severity="warning"
+            )
 
     def on_descendant_focus(self) -> None:
         self._mark_focused_pane()
