@@ -20,8 +20,11 @@ from rich.table import Table
 from rich.text import Text
 
 from g60_reader.corpus.clean import DAMAGE_MARK, INVISIBLE
-from g60_reader.corpus.model import Article, ReadError
+from g60_reader.corpus.model import Article, EntitySpan, ReadError
 from g60_reader.corpus.readers import SAMPLE_PATH, load_paths
+from g60_reader.tui.widgets.rendering import ENTITY_STYLES
+
+Entities = list[list[EntitySpan]]  # per body paragraph, in order
 
 _DAMAGE_STYLE = "bold reverse red"
 
@@ -50,8 +53,22 @@ def _json_line(obj: dict[str, object]) -> str:
     return _UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
 
 
-def article_json(article: Article) -> dict[str, object]:
-    """The ``--json`` object of one article."""
+def article_entities(article: Article) -> Entities:
+    """Each body paragraph's entity spans (non-overlapping, as the reader shows them)."""
+    from g60_reader.corpus.entities import recognise_many
+
+    paragraphs = article.paragraphs
+    return recognise_many([p.text for p in paragraphs], [p.folded for p in paragraphs])
+
+
+def article_json(article: Article, entities: Entities | None = None) -> dict[str, object]:
+    """The ``--json`` object of one article (with ``entities`` per paragraph if given)."""
+    paragraphs: list[dict[str, object]] = []
+    for i, p in enumerate(article.paragraphs):
+        record: dict[str, object] = {"n": p.number, "text": p.text}
+        if entities is not None:
+            record["entities"] = [span.as_dict() for span in entities[i]]
+        paragraphs.append(record)
     return {
         "id": article.id,
         "path": _utf8(article.path),
@@ -62,7 +79,7 @@ def article_json(article: Article) -> dict[str, object]:
         "reporter": article.reporter,
         "date": article.date,
         "date_text": article.date_text,
-        "paragraphs": [{"n": p.number, "text": p.text} for p in article.paragraphs],
+        "paragraphs": paragraphs,
         "damage": [d.as_dict() for d in article.damage],
     }
 
@@ -76,8 +93,23 @@ def _with_marks(text: str) -> Text:
     return out
 
 
-def render_article(article: Article) -> Group:
-    """Metadata, numbered paragraphs and the damage report, as rich renderables."""
+def _with_entities(text: str, spans: Iterable[EntitySpan]) -> Text:
+    out = _with_marks(text)
+    for span in spans:
+        out.stylize(ENTITY_STYLES.get(span.type, ""), span.start, span.end)
+    return out
+
+
+def _legend() -> Text:
+    out = Text("entities: ", style="dim")
+    for kind, style in ENTITY_STYLES.items():
+        out.append(kind, style=style)
+        out.append(" ")
+    return out
+
+
+def render_article(article: Article, entities: Entities | None = None) -> Group:
+    """Metadata, numbered paragraphs (entities coloured) and the damage report."""
     meta = Table.grid(padding=(0, 2))
     meta.add_column(style="dim", no_wrap=True)
     meta.add_column()
@@ -102,9 +134,12 @@ def render_article(article: Article) -> Group:
         body = Table.grid(padding=(0, 2))
         body.add_column(style="dim", justify="right", no_wrap=True)
         body.add_column(overflow="fold")
-        for p in article.paragraphs:
-            body.add_row(Text(str(p.number)), _with_marks(p.text))
+        for i, p in enumerate(article.paragraphs):
+            spans = entities[i] if entities is not None else ()
+            body.add_row(Text(str(p.number)), _with_entities(p.text, spans))
         parts.append(body)
+        if entities is not None:
+            parts.append(_legend())
     else:
         parts.append(Text("(no body paragraphs)", style="dim"))
 
@@ -138,8 +173,11 @@ def _items(paths: tuple[str, ...]) -> Iterator[Article | ReadError]:
 @click.command("inspect")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per article per line.")
-def inspect_command(paths: tuple[str, ...], as_json: bool) -> None:
-    """Show how each file parses: metadata, numbered paragraphs, damage report.
+@click.option(
+    "--no-entities", is_flag=True, help="Skip entity recognition (faster on large inputs)."
+)
+def inspect_command(paths: tuple[str, ...], as_json: bool, no_entities: bool) -> None:
+    """Show how each file parses: metadata, numbered paragraphs (with entities), damage.
 
     PATH may be files or directories; with no PATH the bundled sample is shown.
     """
@@ -152,13 +190,14 @@ def inspect_command(paths: tuple[str, ...], as_json: bool) -> None:
                 failed = True
                 click.echo(f"g60-reader: {_printable(str(item))}", err=True)
                 continue
+            entities = None if no_entities else article_entities(item)
             if as_json:
-                click.echo(_json_line(article_json(item)))
+                click.echo(_json_line(article_json(item, entities)))
                 continue
             if not first:
                 console.rule()
             first = False
-            console.print(render_article(item))
+            console.print(render_article(item, entities))
     except BrokenPipeError:  # piped into `head`: stop quietly
         _silence_stdout()
         raise SystemExit(1) from None

@@ -153,3 +153,24 @@ def test_control_characters_in_paths_are_shown_escaped(tmp_path):
     assert json.loads(result.output)["path"] == str(present)  # escaped, not altered
     human = run(str(present))
     assert "\x9b" not in human.output and "\t" not in human.output
+
+
+def test_json_carries_each_paragraphs_entity_spans():
+    result = run("--json")
+    assert result.exit_code == 0, result.output
+    article = json.loads(result.output.splitlines()[0])
+    seen: set[tuple[str, str]] = set()
+    for paragraph in article["paragraphs"]:
+        for entity in paragraph["entities"]:
+            # spans are offsets into the paragraph text as printed
+            assert paragraph["text"][entity["start"] : entity["end"]] == entity["text"]
+            seen.add((entity["type"], entity["text"]))
+    assert {("person", "陳龍"), ("place", "嘉興"), ("date", "12月11日至12日")} <= seen
+    assert ("organization", "零跑科技有限公司") in seen
+    assert ("initiative", "G60科創走廊") in seen
+
+
+def test_no_entities_flag_leaves_them_out():
+    result = run("--json", "--no-entities")
+    article = json.loads(result.output.splitlines()[0])
+    assert all("entities" not in p for p in article["paragraphs"])
