@@ -1,0 +1,43 @@
+"""The g60-reader command group: subcommands stay free of Textual, options propagate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from g60_reader.index.paths import default_index_dir
+from g60_reader.tui.cli import main
+
+
+def test_every_subcommand_is_registered() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name in ("index", "search", "stats", "entities", "inspect"):
+        assert f"  {name} " in result.output
+
+
+def test_top_level_index_dir_applies_to_subcommands(tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    result = CliRunner().invoke(main, ["--index-dir", str(index_dir), "search", "零跑", "--json"])
+    assert result.exit_code == 0, result.output
+    hits = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert [h["paragraph"] for h in hits] == [6]
+    assert any(index_dir.iterdir())  # the sample was indexed there ...
+    assert not default_index_dir().exists()  # ... and not in the default place
+
+
+def test_the_command_line_does_not_import_textual_unless_it_opens_the_reader(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "import sys\n"
+        "from g60_reader.tui.cli import main\n"
+        f"main(['--index-dir', {str(tmp_path / 'ix')!r}, 'stats'], standalone_mode=False)\n"
+        "print('TEXTUAL', any(m.split('.')[0] == 'textual' for m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "TEXTUAL False"
