@@ -13,7 +13,14 @@ shipped gazetteer refine what it finds:
 - date ranges are one span (12月11日至12日); durations and vague time words are not dates;
 - titles before names are not part of the name (市委书记陈龙 gives 陈龙), and bylines such as
   ``(记者 盛游)`` give people;
-- overlaps resolve to the longest span; spans never cut a character.
+- overlaps resolve to the longest span; spans never cut a character;
+- one-character province short forms count only in runs (沪苏浙皖), names before
+  理论/思想 are not people, a place plus a generic word (长三角科技) is not an organisation.
+
+Two modes (``docs/entities.md``): the flat result (no overlaps) is what the reader
+highlights; ``nested=True`` adds the places inside organisations and longer places
+(浙江省 in 浙江省政协, 西藏 in 西藏自治区) for the index's keyword fields, and
+``outermost(nested) == flat``.
 
 Spans are offsets into the ORIGINAL text (``text[start:end] == span.text``).
 
@@ -344,6 +351,10 @@ ORG_SUFFIXES = tuple(
     )
 )
 _ONE_CHAR_SUFFIXES = {s for s in ORG_SUFFIXES if len(s) == 1}
+_LONG_SUFFIXES = tuple(s for s in ORG_SUFFIXES if len(s) >= 2)
+#: Organisations whose name holds a place only as a name (a team is not about its
+#: city: 中国队, 辽宁队); no place is listed inside them in nested mode.
+_NAME_ONLY_SUFFIXES = ("队",)
 _COMPANY_SUFFIXES = ("公司", "集团", "控股", "银行", "厂")
 # Tokens that end like an organisation but are not one.
 _NOT_ORG_TAIL = set(
@@ -489,29 +500,81 @@ def _trim_after_suffix(word: str) -> int:
     return max(ends) if ends else len(word)
 
 
+#: A dateline's last character (1月18日讯, 北京1月5日电), never part of an organisation.
+_DATELINE_CHARS = ("讯", "电")
+
+
+def _ends_with_long_suffix(word: str) -> bool:
+    return word not in _NOT_ORG_TAIL and word.endswith(_LONG_SUFFIXES)
+
+
+def _place_plus_generic(word: str, gaz: Gazetteer) -> bool:
+    """长三角科技: a gazetteer place followed by at most two characters, no suffix."""
+    if _ends_with_suffix(word):
+        return False
+    return any(
+        m.start == 0 and m.entry.type == "place" and 1 <= len(word) - m.end <= 2
+        for m in gaz.find(word)
+    )
+
+
+def place_prefix(word: str, gaz: Gazetteer) -> int:
+    """Length of the place an organisation's name opens with (0 when none).
+
+    Of the gazetteer names at the start, the one after which an organisation word
+    begins wins (上海市委 -> 上海 + 市委, 北京市政府 -> 北京市 + 政府, 浙江省政协 ->
+    浙江省 + 政协); otherwise the longest that leaves at least one character.
+    """
+    ends = sorted(
+        {m.end for m in gaz.find(word) if m.start == 0 and m.entry.type == "place"},
+        reverse=True,
+    )
+    ends = [e for e in ends if e < len(word)]
+    for e in ends:
+        if word[e:].startswith(_LONG_SUFFIXES):
+            return e
+    return ends[0] if ends else 0
+
+
 def _not_an_organisation(word: str) -> bool:
     """Peoples (回族, 犹太人) and titles (国务委员, 国务卿) the tagger calls organisations."""
     return word.endswith(("族", "人")) or bool(_TITLE_SUFFIX.search(word))
 
 
-def organisation_candidates(norm: str, toks: Sequence[Token]) -> list[Candidate]:
+def organisation_candidates(
+    norm: str, toks: Sequence[Token], gaz: Gazetteer | None = None
+) -> list[Candidate]:
     """Tagged organisations, grown over the nouns and suffix that follow them.
 
     A head (organisation, place or proper noun; a person-tagged brand only before a
     company suffix) followed by up to four nouns of which the last ends with an
     organisation suffix, or is itself a tagged organisation, becomes one organisation.
+
+    A tagged organisation that is a gazetteer place plus a short generic word and no
+    organisation suffix (长三角科技 in 长三角科技与产业融合) is not an organisation on its
+    own; it still heads a chain that reaches a suffix (长三角科技创新联盟).
     """
+    gaz = gaz or default_gazetteer()
     out: list[Candidate] = []
     n = len(toks)
     for i, head in enumerate(toks):
         word = norm[head.start : head.end]
-        if head.tag == "ORG" and len(word) >= 2 and not _not_an_organisation(word):
+        if head.tag == "ORG" and _place_plus_generic(word, gaz):
+            pass
+        elif head.tag == "ORG" and len(word) >= 2 and not _not_an_organisation(word):
             if word[0] not in _DETERMINER_START or _ends_with_suffix(word):
                 end = head.start + _trim_after_suffix(word)
-                out.append(Candidate(head.start, end, "organization", PRIO_TAGGER))
+                # a dateline's 讯/电 run on into the agency (1月18日讯新华社 ...)
+                dateline = word[0] in _DATELINE_CHARS and len(word) >= 3 and i > 0
+                dateline = dateline and (toks[i - 1].tag == "TIME" or norm[head.start - 1] == "日")
+                start = head.start + 1 if dateline else head.start
+                out.append(Candidate(start, end, "organization", PRIO_TAGGER))
+        elif head.tag == "LOC" and _ends_with_long_suffix(word) and len(word) >= 4:
+            # 安徽宿州市委: the tagger called an organisation a place
+            out.append(Candidate(head.start, head.end, "organization", PRIO_TAGGER))
         elif head.tag == "nz" and _ends_with_suffix(word) and len(word) >= 4:
             out.append(Candidate(head.start, head.end, "organization", PRIO_TAGGER))
-        if head.tag not in {"ORG", "LOC", "nz", "PER", "nw"}:
+        if head.tag not in {"ORG", "LOC", "nz", "PER", "nw"} or word in _DATELINE_CHARS:
             continue
         best = None
         for j in range(i + 1, min(n, i + 1 + _MAX_CHAIN)):
@@ -533,31 +596,67 @@ def organisation_candidates(norm: str, toks: Sequence[Token]) -> list[Candidate]
 def place_candidates(norm: str, toks: Sequence[Token], gaz: Gazetteer) -> list[Candidate]:
     """Tagged places; runs of one-character province names (沪苏浙皖) join into one.
 
-    A one-character province name counts only where the tagger calls it a place. A run
-    of two or more such names on token boundaries is one place when the tagger marked
-    any of them a place (it sometimes calls 苏 a person inside 沪苏浙皖).
+    A one-character short form (京, 冀, 港) standing alone is not a place: it is an
+    abbreviation, part of a verb phrase (离京, 进京) or of a compound the tagger split,
+    and People's Daily tags it ``j``. A run of two or more such names on token
+    boundaries (沪苏浙皖, 港澳) is one place when the tagger marked any of them a place
+    (it sometimes calls 苏 a person inside 沪苏浙皖), unless a route word follows
+    (京沪线, 京广铁路: a line between two cities, not a place; the same holds for any
+    two-character name the gazetteer does not know, 南昆铁路). A place ending in the
+    generic word 地区 (亚洲地区) is the name before it.
     """
     out: list[Candidate] = []
     abbreviations = gaz.abbreviation_chars
     for tok in toks:
-        if tok.tag != "LOC":
+        if tok.tag != "LOC" or tok.end - tok.start < 2:
             continue
         word = norm[tok.start : tok.end]
-        if len(word) == 1:
-            if word in abbreviations:
-                out.append(Candidate(tok.start, tok.end, "place", PRIO_TAGGER))
-        elif not _GENERIC_PLACE.match(word) and not _is_country_pair(word, gaz):
-            out.append(Candidate(tok.start, tok.end, "place", PRIO_TAGGER))
+        if _GENERIC_PLACE.match(word) or _is_country_pair(word, gaz):
+            continue
+        if len(word) >= 4 and _ends_with_long_suffix(word):
+            continue  # an organisation (安徽宿州市委), see organisation_candidates
+        end = tok.end
+        if word.endswith(_REGION_WORD) and len(word) - len(_REGION_WORD) >= 2:
+            end -= len(_REGION_WORD)
+        if _route_follows(norm, end) and (
+            all(c in abbreviations for c in word) or (len(word) == 2 and word not in gaz)
+        ):
+            continue  # 京沪线, 南昆铁路: a line between two places, not a place
+        out.append(Candidate(tok.start, end, "place", PRIO_TAGGER))
+    for tok in toks:  # 长三角科技 (tagged an organisation): the place it opens with
+        if tok.tag == "ORG" and _place_plus_generic(norm[tok.start : tok.end], gaz):
+            prefix = place_prefix(norm[tok.start : tok.end], gaz)
+            out.append(Candidate(tok.start, tok.start + prefix, "place", PRIO_TAGGER))
     i, n = 0, len(toks)
     while i < n:
         j = i
         while j < n and all(c in abbreviations for c in norm[toks[j].start : toks[j].end]):
             j += 1
         run = toks[i:j]
-        if run and run[-1].end - run[0].start >= 2 and any(t.tag == "LOC" for t in run):
+        if (
+            run
+            and run[-1].end - run[0].start >= 2
+            and any(t.tag == "LOC" for t in run)
+            and not _route_follows(norm, run[-1].end)
+        ):
             out.append(Candidate(run[0].start, run[-1].end, "place", PRIO_RULE))
         i = max(j, i + 1)
     return out
+
+
+_REGION_WORD = "地区"
+_ROUTE_WORDS = ("铁路", "干线", "线", "高速", "公路", "航线", "高铁", "动车")
+
+
+def _route_follows(norm: str, end: int) -> bool:
+    rest = norm[end:].lstrip("、,， ")
+    return rest.startswith(_ROUTE_WORDS) or bool(_ROUTE_LIST.match(norm, end))
+
+
+# 京广、京沪、京哈三大干线: a list of two-character short-form pairs before a route word.
+_ROUTE_LIST = re.compile(
+    r"(?:[、,，][^\s、,，]{2}){0,4}(?:[一二三四五六七八九十两几]+[条大])?(?:干线|铁路|线)"
+)
 
 
 def _is_country_pair(word: str, gaz: Gazetteer) -> bool:
@@ -569,8 +668,24 @@ def _is_country_pair(word: str, gaz: Gazetteer) -> bool:
     )
 
 
-def person_candidates(norm: str, toks: Sequence[Token]) -> list[Candidate]:
-    """Tagged people with titles removed (市委书记陈龙 -> 陈龙), plus byline names."""
+#: A name followed by one of these names a doctrine (邓小平理论, 毛泽东思想), not a person.
+_DOCTRINES = ("理论", "思想", "主义", "学说")
+
+
+def person_candidates(
+    norm: str, toks: Sequence[Token], gaz: Gazetteer | None = None
+) -> list[Candidate]:
+    """Tagged people with titles removed (市委书记陈龙 -> 陈龙), plus byline names.
+
+    - A name that opens a doctrine's name (邓小平理论, 毛泽东思想) is not a person there.
+    - A name the tagger ran on into a function character (阿拉法特行 for 阿拉法特 +
+      行将) is cut back when the bare name stands elsewhere in the text.
+    - The tagger is made consistent within one text: a name it calls a person in one
+      place and a place in another (阿拉法特) is a person in both, unless the gazetteer
+      knows it as a place; so is a name it calls a place right after a title noun
+      (总理 + 内 + 塔尼亚胡: a one-character piece it split off is joined back).
+    """
+    gaz = gaz or default_gazetteer()
     out: list[Candidate] = []
     for tok in toks:
         if tok.tag != "PER":
@@ -578,13 +693,64 @@ def person_candidates(norm: str, toks: Sequence[Token]) -> list[Candidate]:
         word = norm[tok.start : tok.end]
         a, b = strip_title(word)
         name = word[a:b]
+        if (
+            len(name) >= 3
+            and name[-1] in _RUN_ON_CHARS
+            and _stands_elsewhere(norm, name[:-1], name[-1])
+        ):
+            b -= 1
+            name = name[:-1]
         surname_with_title = len(name) == 1 and b < len(word)
         if _SIDE.match(name):  # 中方, 巴方: "the Chinese side", not a person
             continue
+        if norm.startswith(_DOCTRINES, tok.start + b):  # 邓小平理论, 毛泽东思想
+            continue
         if (len(name) >= 2 or surname_with_title) and _ALL_HAN_NAME.match(name):
             out.append(Candidate(tok.start + a, tok.start + b, "person", PRIO_TAGGER))
+    people = {norm[c.start : c.end] for c in out if c.end - c.start >= 2}
+    for k, tok in enumerate(toks):
+        if tok.tag != "LOC" or tok.end - tok.start < 2:
+            continue
+        word = norm[tok.start : tok.end]
+        if word in gaz or not _ALL_HAN_NAME.match(word) or norm.startswith(_DOCTRINES, tok.end):
+            continue
+        start = tok.start
+        if k >= 2 and _is_title_noun(norm, toks[k - 2]) and _is_split_piece(norm, toks[k - 1]):
+            start = toks[k - 1].start
+        elif not (word in people or (k >= 1 and _is_title_noun(norm, toks[k - 1]))):
+            continue
+        out.append(Candidate(start, tok.end, "person", PRIO_RULE))
     out.extend(byline_people(norm))
     return out
+
+
+#: Characters the tagger runs a name on into: verbs, conjunctions, prepositions, 家.
+_RUN_ON_CHARS = set("说行和与同在对将的家也就都又是向为被把从跟及")
+
+
+def _stands_elsewhere(norm: str, name: str, run_on: str) -> bool:
+    """``name`` occurs in ``norm`` without ``run_on`` after it, before the end, a
+    non-Han character or another function character (阿拉法特说, 阿拉法特，)."""
+    at = norm.find(name)
+    while at >= 0:
+        nxt = norm[at + len(name) : at + len(name) + 1]
+        if nxt != run_on and (not nxt or nxt in _RUN_ON_CHARS or not _HAN_RE.match(nxt)):
+            return True
+        at = norm.find(name, at + 1)
+    return False
+
+
+def _is_title_noun(norm: str, tok: Token) -> bool:
+    return tok.tag == "n" and bool(_TITLE_SUFFIX.search(norm, tok.start, tok.end))
+
+
+def _is_split_piece(norm: str, tok: Token) -> bool:
+    """A one-character token the tagger cut off a foreign name (内 of 内塔尼亚胡)."""
+    return (
+        tok.end - tok.start == 1
+        and tok.tag in {"f", "n", "nz"}
+        and bool(_HAN_RE.match(norm[tok.start]))
+    )
 
 
 def gazetteer_candidates(norm: str, toks: Sequence[Token], gaz: Gazetteer) -> list[Candidate]:
@@ -619,6 +785,103 @@ def resolve(cands: Iterable[Candidate]) -> list[Candidate]:
     return chosen
 
 
+def _organisations_inside(org: Candidate, orgs: Sequence[Candidate]) -> list[Candidate]:
+    """Tagged organisations inside a longer one (nested mode): 中共中央 in 中共中央政治局,
+    国务院 in 国务院发展研究中心; the longest, non-overlapping ones. Two-character pieces
+    (龙芯 in 龙芯智慧产业园: the brand, 九地 of 九地市政协) are left out."""
+    inside = [
+        c
+        for c in orgs
+        if org.start <= c.start
+        and c.end <= org.end
+        and (c.start, c.end) != (org.start, org.end)
+        and c.end - c.start >= 3
+    ]
+    return resolve(inside)
+
+
+def _places_inside_organisation(
+    norm: str, org: Candidate, places: Sequence[Candidate], gaz: Gazetteer
+) -> list[Candidate]:
+    """The places an organisation's name holds (nested mode).
+
+    Tagged or listed places inside it; the gazetteer place its name opens with
+    (:func:`place_prefix`: 北京市 in 北京市政府, 上海 in 上海市委); and a gazetteer place
+    further in that an organisation word follows (上海 in 中共上海市委). Teams (中国队)
+    carry a place only as a name and list none.
+    """
+    word = norm[org.start : org.end]
+    if word.endswith(_NAME_ONLY_SUFFIXES):
+        return []
+    inside = [
+        c
+        for c in places
+        if c.type == "place" and org.start <= c.start and c.end <= org.end and c != org
+    ]
+    prefix = place_prefix(word, gaz)
+    if prefix:
+        inside.append(Candidate(org.start, org.start + prefix, "place", PRIO_RULE))
+    for m in gaz.find(word):
+        if m.start > 0 and m.entry.type == "place" and word.startswith(_LONG_SUFFIXES, m.end):
+            inside.append(Candidate(org.start + m.start, org.start + m.end, "place", PRIO_RULE))
+    return resolve(inside)
+
+
+#: Generic words that end a place's name (天安门广场, 石漫滩水库, 长江口): in nested mode
+#: the name before them is listed as a place too.
+PLACE_TAILS = tuple(
+    sorted(
+        _words(
+            """
+            广场 宾馆 饭店 酒店 大厦 大楼 水库 盆地 平原 高原 山脉 山区 大桥 机场 车站
+            火车站 码头 公园 核电站 电站 油田 煤矿 矿区 港口 口岸 流域 沿岸 一带 境内
+            新区 开发区 灾区 库区 口
+            """
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def _places_inside_place(norm: str, place: Candidate, gaz: Gazetteer) -> list[Candidate]:
+    """Names inside a longer place (nested mode): the gazetteer place it opens with when
+    at least two characters follow (西藏 in 西藏自治区), and the name before a generic
+    tail (天安门 in 天安门广场; 广元市 and 长城 in 广元市长城宾馆) or an ethnic autonomous
+    division's tail (富川 in 富川瑶族自治县). A place the gazetteer lists as a whole
+    (张家口) is not taken apart by a tail."""
+    word = norm[place.start : place.end]
+    inside: list[Candidate] = []
+    prefix = max(
+        (
+            m.end
+            for m in gaz.find(word)
+            if m.start == 0 and m.entry.type == "place" and m.end < len(word)
+        ),
+        default=0,
+    )
+    if prefix and len(word) - prefix >= 2:
+        inside.append(Candidate(place.start, place.start + prefix, "place", PRIO_RULE))
+    else:
+        prefix = 0
+    for tail in () if word in gaz else PLACE_TAILS:
+        if word.endswith(tail) and len(word) - len(tail) - prefix >= 2:
+            end = place.end - len(tail)
+            inside.append(Candidate(place.start + prefix, end, "place", PRIO_RULE))
+            break
+    else:
+        m = _AUTONOMOUS.match(word)
+        name = m.group(1) if m else ""
+        if len(name) - prefix >= 2 and not name.endswith("族") and word not in gaz:
+            inside.append(Candidate(place.start + prefix, place.start + len(name), "place", 2))
+    return inside
+
+
+#: An ethnic autonomous division's tail (富川瑶族自治县 -> 富川, 巴音郭楞蒙古自治州).
+#: (Several peoples, 黔东南苗族侗族自治州, leave a name ending in 族: nothing is listed.)
+_AUTONOMOUS = re.compile(f"^([{_HAN}]{{2,}})(?:[{_HAN}]{{1,4}}?族|蒙古)+自治(?:县|州|旗|区)$")
+
+
 def _whole_characters(text: str, start: int, end: int) -> tuple[int, int]:
     """Trim junk at the edges and never end before a combining mark or variation selector."""
     while start < end and text[start] in _EDGE_JUNK:
@@ -649,6 +912,17 @@ def _is_mark(ch: str) -> bool:
     return unicodedata.category(ch) in {"Mn", "Me"} or "\ufe00" <= ch <= "\ufe0f" or ch == "\u200d"
 
 
+def _adjusted(text: str, cands: Iterable[Candidate]) -> list[Candidate]:
+    """Candidates trimmed and widened to whole characters; empty or damaged ones dropped."""
+    out: list[Candidate] = []
+    for c in cands:
+        start, end = _whole_characters(text, c.start, c.end)
+        if end <= start or "〓" in text[start:end] or not _HAN_RE.search(text[start:end]):
+            continue
+        out.append(Candidate(start, end, c.type, c.priority))
+    return out
+
+
 def spans_from_tokens(
     text: str,
     folded: str,
@@ -659,46 +933,47 @@ def spans_from_tokens(
 ) -> list[EntitySpan]:
     """All rules over one text whose folded form has been tokenised into ``toks``.
 
-    The result never overlaps unless ``nested``: then places inside a recognised
-    organisation (浙江省 in 浙江省政协) are listed too, right after it.
+    The result never overlaps unless ``nested``: then the places inside a recognised
+    organisation (浙江省 in 浙江省政协, 上海 in 中共上海市委) or a longer place (西藏 in
+    西藏自治区, 天安门 in 天安门广场), and the tagged organisations inside a longer one
+    (中共中央 in 中共中央政治局), are listed too, right after it.
     """
     gaz = gaz or default_gazetteer()
     norm = _halfwidth(folded)
     places = place_candidates(norm, toks, gaz)
     listed = gazetteer_candidates(norm, toks, gaz)
     cands: list[Candidate] = []
-    cands += person_candidates(norm, toks)
+    cands += person_candidates(norm, toks, gaz)
     cands += places
-    cands += organisation_candidates(norm, toks)
+    orgs = organisation_candidates(norm, toks, gaz)
+    cands += orgs
     cands += date_candidates(norm, toks)
     cands += listed
     chosen = resolve(cands)
+    inner: list[Candidate] = []
     if nested:
-        inner: list[Candidate] = []
-        for org in (c for c in chosen if c.type == "organization"):
-            inside = [
-                c
-                for c in places + listed
-                if c.type == "place" and org.start <= c.start and c.end <= org.end and c != org
-            ]
-            # An organisation's name often opens with a place the tagger kept inside one
-            # token (中国共产党, 北京市政府): a gazetteer place at its very start counts.
-            inside += [
-                Candidate(m.start, m.end, "place", PRIO_RULE)
-                for m in gaz.find(norm[org.start : org.end])
-                if m.start == 0 and m.entry.type == "place" and m.end < org.end - org.start
-                for m in [type(m)(org.start, org.start + m.end, m.entry)]
-            ]
-            inner.extend(resolve(inside))
-        chosen = sorted(chosen + inner, key=lambda c: (c.start, -c.end))
-    adjusted: list[Candidate] = []
-    for c in chosen:
-        start, end = _whole_characters(text, c.start, c.end)
-        if end <= start or "〓" in text[start:end] or not _HAN_RE.search(text[start:end]):
+        for outer in chosen:
+            if outer.type == "organization":
+                inner.extend(_places_inside_organisation(norm, outer, places + listed, gaz))
+                inner.extend(_organisations_inside(outer, orgs))
+            elif outer.type == "place":
+                inner.extend(_places_inside_place(norm, outer, gaz))
+    # widening over a mark or a Latin word may make two spans meet: resolve again
+    flat = resolve(_adjusted(text, chosen))
+    if not nested:
+        return [EntitySpan(c.start, c.end, c.type, text[c.start : c.end]) for c in flat]
+    # inner spans strictly inside a kept outer span, once each: outermost(nested) == flat
+    seen: set[tuple[int, int, str]] = set()
+    adjusted = list(flat)
+    for c in _adjusted(text, inner):
+        key = (c.start, c.end, c.type)
+        if key in seen:
             continue
-        adjusted.append(Candidate(start, end, c.type, c.priority))
-    if not nested:  # widening over a mark or a Latin word may have made two spans meet
-        adjusted = resolve(adjusted)
+        if any(o.start <= c.start and c.end <= o.end and (o.start, o.end) != (c.start, c.end)
+               for o in flat):  # fmt: skip
+            seen.add(key)
+            adjusted.append(c)
+    adjusted.sort(key=lambda c: (c.start, -c.end))
     return [EntitySpan(c.start, c.end, c.type, text[c.start : c.end]) for c in adjusted]
 
 

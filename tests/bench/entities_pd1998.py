@@ -3,8 +3,10 @@
 Truth: ``nr`` person (adjacent ``nr`` tokens joined: 江/nr 泽民/nr is one person),
 ``ns`` place, ``nt`` organisation (bracketed compounds are one token, see ``pd1998``).
 A seeded sample of paragraphs is scored per type: precision, recall and F1 on exact
-spans of the plain text, and leniently (a prediction counts when it overlaps a truth span
-of its type, a truth span counts when a prediction of its type overlaps it). It also
+spans of the plain text, and by overlap (a prediction counts when it overlaps a truth span
+of its type, a truth span counts when a prediction of its type overlaps it). Organisations
+get a second, convention-fair score (see ``fair_organisation_score``), reported apart and
+never against the goal. It also
 measures throughput with 1 and 2 processes, compares tagging the folded text with tagging
 Traditional text as written, and lists the most frequent errors.
 
@@ -197,6 +199,127 @@ def organisation_conventions(
     return kinds
 
 
+# ------------------------------------------------------------------------------------
+# The convention-fair organisation score (clearly NOT the issue's measure)
+#
+# This copy of People's Daily has no bracketed compounds, so only single-token
+# organisations are tagged ``nt``: 全国/n 政协/j, 北京市/ns 政府/n and 国家/n 外汇/n
+# 管理局/n are organisations a reader sees but the strict truth lacks. The fair truth is
+# built from People's Daily's own tokens and a fixed list of organisation words defined
+# HERE (independently of the recogniser's suffix list, and never from its output):
+#
+# - a unit is a maximal run of tokens tagged nt/ns/n/j/nz, l (fixed expressions such as
+#   人民法院/l) or vn (管理/vn 局/n) that holds an anchor: an nt
+#   token, or a token whose word ends in one of ORG_ENDINGS below; the run is cut after
+#   its last anchor (北京市/ns 政府/n 官员/n -> 北京市政府), and a unit of one plain noun
+#   (政府/n, 公安局/n on their own) is a common noun, not a name, and is dropped;
+# - a predicted organisation is correct when it starts on a token boundary inside a unit
+#   and ends at the end of one of its anchors (in 北京/ns 市政府/n 办公厅/n, 市政府,
+#   北京市政府 and 北京市政府办公厅 count; 北京市政 and 政府 do not), i.e. the left
+#   edge is lenient (modifier or name), the right edge must be an organisation word;
+# - recall is the share of units with at least one correct prediction; precision the
+#   share of predictions that are correct.
+
+ORG_ENDINGS = tuple(
+    sorted(
+        """公司 集团 银行 大学 学院 学校 中学 小学 研究院 研究所 研究会 科学院 医院 法院
+        检察院 国务院 政府 政协 人大 委员会 常委会 党委 党组 市委 省委 县委 区委 地委 纪委
+        中央 协会 学会 商会 联合会 基金会 理事会 促进会 联盟 组织 日报 晚报 报社 杂志社
+        出版社 通讯社 新华社 电视台 电台 剧团 乐团 乐队 俱乐部 代表团 部队 军区 中心 厂
+        局 厅 署 部 处 办 委 队 社 行 所 党 团 盟""".split(),
+        key=len,
+        reverse=True,
+    )
+)
+#: Words that end like an organisation but are not one.
+NOT_ORG_WORDS = frozenset(
+    """全部 内部 外部 干部 局部 本部 各部 西部 东部 南部 北部 中部 东南部 西北部 部队
+    团队 队员 队伍 军队 部分 部门 局面 局势 大局 全局 格局 结局 布局 当局 社会""".split()
+)
+_RUN_TAGS = frozenset({"nt", "ns", "n", "j", "nz", "l", "vn"})
+
+
+@dataclass(frozen=True)
+class OrgUnit:
+    start: int
+    end: int
+    starts: frozenset[int]  # token starts inside the unit
+    ends: frozenset[int]  # anchor ends
+
+
+def _is_org_word(word: str) -> bool:
+    if word in NOT_ORG_WORDS:
+        return False
+    return any(word.endswith(e) and (len(e) >= 2 or len(word) >= 2) for e in ORG_ENDINGS)
+
+
+def organisation_units(tokens: Sequence[Token]) -> list[OrgUnit]:
+    """The fair truth's units of one paragraph (see the block comment above)."""
+    units: list[OrgUnit] = []
+    spans = []
+    pos = 0
+    for tok in tokens:
+        spans.append((pos, pos + len(tok.word)))
+        pos += len(tok.word)
+    i, n = 0, len(tokens)
+    while i < n:
+        if tokens[i].tag not in _RUN_TAGS:
+            i += 1
+            continue
+        j = i
+        while j < n and tokens[j].tag in _RUN_TAGS:
+            j += 1
+        anchors = [k for k in range(i, j) if tokens[k].tag == "nt" or _is_org_word(tokens[k].word)]
+        if anchors:
+            last = anchors[-1]
+            lone_noun = last == i and tokens[i].tag == "n"
+            if not lone_noun:
+                units.append(
+                    OrgUnit(
+                        spans[i][0],
+                        spans[last][1],
+                        frozenset(spans[k][0] for k in range(i, last + 1)),
+                        frozenset(spans[k][1] for k in anchors),
+                    )
+                )
+        i = j
+    return units
+
+
+def fair_organisation_score(
+    samples: Sequence[Sequence[Token]], preds: Sequence[list[EntitySpan]]
+) -> dict[str, float]:
+    """Precision, recall and F1 of organisations against the convention-fair truth."""
+    units_total = units_found = pred_total = pred_ok = 0
+    for tokens, pred_spans in zip(samples, preds, strict=True):
+        units = organisation_units(tokens)
+        found: set[int] = set()
+        for span in pred_spans:
+            if span.type != "organization":
+                continue
+            pred_total += 1
+            hit = [
+                k
+                for k, u in enumerate(units)
+                if u.start <= span.start and span.end <= u.end
+                and span.start in u.starts and span.end in u.ends
+            ]  # fmt: skip
+            if hit:
+                pred_ok += 1
+                found.update(hit)
+        units_total += len(units)
+        units_found += len(found)
+    p = pred_ok / pred_total if pred_total else 0.0
+    r = units_found / units_total if units_total else 0.0
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "pred": pred_total,
+        "units": units_total,
+    }
+
+
 def throughput(
     texts: Sequence[str], processes: int, backend: str | None = None, repeats: int = 3
 ) -> float:
@@ -215,7 +338,7 @@ def throughput(
 
 
 def table(title: str, tallies: dict[str, Tally]) -> list[str]:
-    head = f"{'type':<13}{'P':>7}{'R':>7}{'F1':>7}{'goal':>7}   lenient P/R/F1   pred/true"
+    head = f"{'type':<13}{'P':>7}{'R':>7}{'F1':>7}{'goal':>7}   overlap P/R/F1   pred/true"
     lines = [title, head]
     for kind, tally in tallies.items():
         s = tally.scores()
@@ -273,9 +396,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     nested = entities.recognise_many(texts, backend=backend, nested=True)
     nested_tallies = score(texts, truths, nested)
-    title = "\nnested: places inside organisations listed too (what the index stores)"
+    title = "\nnested: the places and organisations inside longer spans listed too (the index)"
     print("\n".join(table(title, nested_tallies)))
     out["scores_nested"] = {k: t.scores() for k, t in nested_tallies.items()}
+
+    fair = fair_organisation_score(sample, preds)
+    print(
+        "\norganisation, CONVENTION-FAIR score (lenient; documented in the module and in"
+        " docs/entities.md; NOT the issue's measure, the goal applies to the strict row above):"
+        f"\n  P {fair['precision']:.3f}  R {fair['recall']:.3f}  F1 {fair['f1']:.3f}"
+        f"   pred/units {fair['pred']}/{fair['units']}"
+    )
+    out["organisation_convention_fair"] = fair
 
     conventions = organisation_conventions(sample, truths, preds)
     print("\norganisations predicted where People's Daily has no nt (exact span):")
@@ -288,6 +420,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for kind, count in kinds.most_common():
         print(f"  {count:6d}  {kind}")
     out["error_kinds"] = dict(kinds.most_common())
+    nested_kinds = error_kinds(truths, nested)
+    print("\nerror kinds, nested (person/place; organisations as above):")
+    for kind, count in nested_kinds.most_common():
+        if "organization" not in kind.split(":")[0]:
+            print(f"  {count:6d}  {kind}")
+    out["error_kinds_nested"] = dict(nested_kinds.most_common())
     for kind, tally in tallies.items():
         fp = ", ".join(f"{w}×{c}" for w, c in tally.fp_words.most_common(args.errors))
         fn = ", ".join(f"{w}×{c}" for w, c in tally.fn_words.most_common(args.errors))

@@ -80,14 +80,22 @@ def fresh_backend():
 
 
 def test_sample_meets_the_quality_bars(article, gold):
-    predicted: set[tuple[str, str]] = set()
-    for text in sample_texts(article):
+    """The gold lists both 浙江省政協 (organisation) and 浙江省 (place): the nested result,
+    what the index stores, is scored; the flat reader view must meet the bars too."""
+    texts = sample_texts(article)
+    nested = {(s.text, s.type) for t in texts for s in E.recognise(t, nested=True)}
+    recall, precision, missing, wrong = gold_score(gold, nested)
+    assert recall == 1.0, f"missing: {missing}"
+    assert precision >= 0.90, f"wrong: {wrong}"
+    flat: set[tuple[str, str]] = set()
+    for text in texts:
         spans = E.recognise(text)
         check_spans(text, spans)
-        predicted |= {(s.text, s.type) for s in spans}
-    recall, precision, missing, wrong = gold_score(gold, predicted)
+        flat |= {(s.text, s.type) for s in spans}
+    recall, precision, missing, wrong = gold_score(gold, flat)
     assert recall >= 0.95, f"missing: {missing}"
     assert precision >= 0.90, f"wrong: {wrong}"
+    assert ("長三角科技", "organization") not in flat | nested  # place + generic word
 
 
 def test_sample_nested_mode_adds_places_inside_organisations(article, gold):
@@ -235,6 +243,150 @@ def test_province_short_forms():
     assert ("沪苏浙皖", "place") in found("沪苏浙皖四地携手。")
     assert ("滬蘇浙皖", "place") in found("滬蘇浙皖九地市協同打造平臺。")
     assert not found("中美关系")  # two countries' initials: a relation, not a place
+
+
+def test_one_character_short_forms_alone_are_not_places():
+    gaz = G.default_gazetteer()
+    # 离京赴港: 京 and 港 stand for cities inside verb phrases; alone they are not places
+    toks = [E.Token(0, 1, "v"), E.Token(1, 2, "LOC"), E.Token(2, 3, "v"), E.Token(3, 4, "LOC")]
+    assert E.place_candidates("离京赴港", toks, gaz) == []
+    # a run of them is one place, unless a route word follows (a line between two cities)
+    toks = [E.Token(0, 2, "LOC"), E.Token(2, 4, "v")]
+    assert {(c.start, c.end) for c in E.place_candidates("港澳合作", toks, gaz)} == {(0, 2)}
+    toks = [E.Token(0, 2, "LOC"), E.Token(2, 4, "n")]
+    assert E.place_candidates("京沪铁路", toks, gaz) == []
+    norm = "京广、京沪、京哈三大干线"
+    toks = [E.Token(0, 2, "LOC"), E.Token(2, 3, "w"), E.Token(3, 5, "LOC")]
+    assert E.place_candidates(norm, toks, gaz) == []
+
+
+def test_generic_region_word_is_not_part_of_the_place():
+    gaz = G.default_gazetteer()
+    toks = [E.Token(0, 4, "LOC"), E.Token(4, 5, "u")]
+    assert [(c.start, c.end) for c in E.place_candidates("亚洲地区的", toks, gaz)] == [(0, 2)]
+
+
+def test_name_before_a_doctrine_is_not_a_person():
+    toks = [E.Token(0, 2, "v"), E.Token(2, 5, "PER"), E.Token(5, 7, "n")]
+    assert E.person_candidates("学习邓小平理论", toks) == []
+    toks = [E.Token(0, 3, "PER"), E.Token(3, 5, "n")]
+    assert E.person_candidates("王建国同志", toks) != []
+
+
+def test_place_and_generic_word_is_not_an_organisation():
+    gaz = G.default_gazetteer()
+    norm = "长三角科技与产业"
+    toks = [E.Token(0, 5, "ORG"), E.Token(5, 6, "c"), E.Token(6, 8, "n")]
+    assert E.organisation_candidates(norm, toks, gaz) == []
+    assert [(c.start, c.end) for c in E.place_candidates(norm, toks, gaz)] == [(0, 3)]
+    # ... but it still heads a chain that ends in an organisation word
+    norm = "长三角科技创新联盟"
+    toks = [E.Token(0, 5, "ORG"), E.Token(5, 7, "vn"), E.Token(7, 9, "n")]
+    spans = {(c.start, c.end) for c in E.organisation_candidates(norm, toks, gaz)}
+    assert (0, 9) in spans and (0, 5) not in spans
+    # a place with a suffix word is an organisation
+    toks = [E.Token(0, 5, "ORG")]
+    assert [(c.start, c.end) for c in E.organisation_candidates("杭州市政协", toks, gaz)] == [
+        (0, 5)
+    ]
+
+
+def test_place_ending_in_an_organisation_word_is_an_organisation():
+    gaz = G.default_gazetteer()
+    norm = "中共安徽宿州市委书记"
+    toks = [E.Token(0, 2, "ORG"), E.Token(2, 8, "LOC"), E.Token(8, 10, "n")]
+    assert E.place_candidates(norm, toks, gaz) == []
+    spans = {(c.start, c.end) for c in E.organisation_candidates(norm, toks, gaz)}
+    assert (2, 8) in spans
+
+
+def test_dateline_character_is_not_part_of_the_agency():
+    norm = "1月18日讯新华社记者"
+    toks = [E.Token(0, 5, "TIME"), E.Token(5, 9, "ORG"), E.Token(9, 11, "n")]
+    spans = {(c.start, c.end) for c in E.organisation_candidates(norm, toks)}
+    assert spans == {(6, 9)}
+    # the tagger may also call 讯 an organisation of its own: it heads no organisation
+    toks = [E.Token(0, 5, "TIME"), E.Token(5, 6, "ORG"), E.Token(6, 9, "ORG")]
+    toks.append(E.Token(9, 11, "n"))
+    spans = {(c.start, c.end) for c in E.organisation_candidates(norm, toks)}
+    assert spans == {(6, 9)}
+
+
+def test_name_run_on_into_a_function_character_is_cut_back():
+    norm = "阿拉法特说，阿拉法特行将前往"
+    toks = [E.Token(0, 4, "PER"), E.Token(4, 5, "v"), E.Token(5, 6, "w")]
+    toks += [E.Token(6, 11, "PER"), E.Token(11, 12, "d"), E.Token(12, 14, "v")]
+    assert [(c.start, c.end) for c in E.person_candidates(norm, toks)] == [(0, 4), (6, 10)]
+    # a name whose last character belongs to it is left alone (金泳三, no bare 金泳)
+    norm = "金泳三和金泳三夫人"
+    toks = [E.Token(0, 3, "PER"), E.Token(3, 4, "c"), E.Token(4, 7, "PER"), E.Token(7, 9, "n")]
+    assert [(c.start, c.end) for c in E.person_candidates(norm, toks)] == [(0, 3), (4, 7)]
+
+
+def test_tagger_made_consistent_about_people():
+    # called a person once and a place elsewhere: a person in both places
+    norm = "阿拉法特说，我们问阿拉法特对此"
+    toks = [E.Token(0, 4, "PER"), E.Token(4, 5, "v"), E.Token(5, 6, "w"), E.Token(6, 8, "r")]
+    toks += [E.Token(8, 9, "v"), E.Token(9, 13, "LOC"), E.Token(13, 15, "d")]
+    got = {(c.start, c.end, c.type) for c in E.person_candidates(norm, toks)}
+    assert got == {(0, 4, "person"), (9, 13, "person")}
+    # a piece split off a name after a title is joined back
+    norm = "以色列总理内塔尼亚胡的"
+    toks = [E.Token(0, 3, "LOC"), E.Token(3, 5, "n"), E.Token(5, 6, "f")]
+    toks += [E.Token(6, 10, "LOC"), E.Token(10, 11, "u")]
+    got = {(c.start, c.end, c.type) for c in E.person_candidates(norm, toks)}
+    assert got == {(5, 10, "person")}
+    # a known place after a title noun stays a place (市长 + 杭州 is not a person)
+    norm = "副市长杭州的"
+    toks = [E.Token(0, 3, "n"), E.Token(3, 5, "LOC"), E.Token(5, 6, "u")]
+    assert E.person_candidates(norm, toks) == []
+
+
+def test_place_an_organisation_name_opens_with():
+    gaz = G.default_gazetteer()
+    assert E.place_prefix("浙江省政协", gaz) == 3  # 浙江省 + 政协
+    assert E.place_prefix("北京市政府", gaz) == 3  # 北京市 + 政府
+    assert E.place_prefix("上海市委", gaz) == 2  # 上海 + 市委
+    assert E.place_prefix("湖南省委", gaz) == 2  # 湖南 + 省委
+    assert E.place_prefix("中共中央", gaz) == 0
+
+
+def nested_view(text: str, toks: list[E.Token]) -> set[tuple[str, str]]:
+    return {(s.text, s.type) for s in E.spans_from_tokens(text, text, toks, nested=True)}
+
+
+def test_nested_places_inside_organisations():
+    got = nested_view("中共上海市委", [E.Token(0, 6, "ORG")])
+    assert got == {("中共上海市委", "organization"), ("上海", "place")}
+    got = nested_view("浙江省政协", [E.Token(0, 5, "ORG")])
+    assert got == {("浙江省政协", "organization"), ("浙江省", "place")}
+    # a team carries its place only as a name
+    assert nested_view("中国队", [E.Token(0, 3, "ORG")]) == {("中国队", "organization")}
+
+
+def test_nested_organisations_inside_organisations():
+    toks = [E.Token(0, 4, "ORG"), E.Token(4, 7, "n"), E.Token(7, 9, "n")]
+    got = nested_view("中共中央政治局委员", toks)
+    assert got == {("中共中央政治局", "organization"), ("中共中央", "organization")}
+    flat = E.spans_from_tokens("中共中央政治局委员", "中共中央政治局委员", toks)
+    assert [(s.text, s.type) for s in flat] == [("中共中央政治局", "organization")]
+
+
+def test_nested_names_inside_longer_places():
+    got = nested_view("西藏自治区", [E.Token(0, 5, "LOC")])
+    assert got == {("西藏自治区", "place"), ("西藏", "place")}
+    got = nested_view("天安门广场", [E.Token(0, 5, "LOC")])
+    assert got == {("天安门广场", "place"), ("天安门", "place")}
+    got = nested_view("广元市长城宾馆", [E.Token(0, 7, "LOC")])
+    assert got == {("广元市长城宾馆", "place"), ("广元市", "place"), ("长城", "place")}
+    got = nested_view("富川瑶族自治县", [E.Token(0, 7, "LOC")])
+    assert got == {("富川瑶族自治县", "place"), ("富川", "place")}
+    got = nested_view("巴音郭楞蒙古自治州", [E.Token(0, 9, "LOC")])
+    assert got == {("巴音郭楞蒙古自治州", "place"), ("巴音郭楞", "place")}
+    # a listed city ending like a tail word (口) is not taken apart
+    assert nested_view("张家口", [E.Token(0, 3, "LOC")]) == {("张家口", "place")}
+    flat = E.spans_from_tokens("西藏自治区", "西藏自治区", [E.Token(0, 5, "LOC")])
+    assert [(s.text, s.type) for s in flat] == [("西藏自治区", "place")]
 
 
 def test_counts_of_generic_units_are_not_places():
