@@ -84,12 +84,15 @@ def find_dateline(paragraph: str) -> Dateline | None:
 # ---------------------------------------------------------------- reporter
 
 _NAME = f"[{HAN}·•]{{2,6}}"
-_NAMES = f"{_NAME}(?:[ 、,，]{_NAME})*"
+# Bounded repetitions throughout: an unbounded name list or whitespace run lets a long
+# line of "記者 長長 長長 ..." backtrack quadratically (a 1 MB line took hours).
+_NAMES = f"{_NAME}(?:[ 、,，]{_NAME}){{0,7}}"
+_SEP = "\\s{0,4}(?:[:：]\\s{0,4})?"
 _REPORTER_RES = (
     # (記者 盛游)  （记者 张三 李四）  (记者:王五 通讯员 赵六)
-    re.compile(f"[(（]\\s*(?:記者|记者)\\s*[:：]?\\s*(?P<name>{_NAMES})\\s*[)）]"),
+    re.compile(f"[(（]\\s{{0,4}}(?:記者|记者){_SEP}(?P<name>{_NAMES})\\s{{0,4}}[)）]"),
     # 记者 张三 报道
-    re.compile(f"(?:記者|记者)\\s*[:：]?\\s*(?P<name>{_NAMES})\\s*(?:報道|报道)"),
+    re.compile(f"(?:記者|记者){_SEP}(?P<name>{_NAMES})\\s{{0,4}}(?:報道|报道)"),
 )
 # Other contributors named after the reporter(s): only the reporter names are kept.
 _ROLE_RE = re.compile(
