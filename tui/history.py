@@ -42,7 +42,7 @@ class QueryHistory:
             return
         try:
             raw = self.path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        except (OSError, UnicodeError):
             return
         entries: list[str] = []
         for line in raw.splitlines():
@@ -63,7 +63,7 @@ class QueryHistory:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write("".join(f"{entry}\n" for entry in self.entries))
             os.replace(tmp, self.path)
-        except OSError:
+        except (OSError, UnicodeError):
             return
 
     # -- editing -----------------------------------------------------------------------
@@ -72,7 +72,7 @@ class QueryHistory:
         """Remember ``query`` as the newest entry (moved there if already present)."""
         query = " ".join(query.split())  # one line, no stray whitespace
         self.reset()
-        if not query:
+        if not query or not _is_text(query):
             return
         if self.entries and self.entries[-1] == query:
             return
@@ -115,3 +115,12 @@ class QueryHistory:
         draft = self._draft
         self.reset()
         return draft
+
+
+def _is_text(query: str) -> bool:
+    """False for strings holding lone surrogates: they cannot be written as UTF-8."""
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

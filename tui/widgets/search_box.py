@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
+from g60_reader.corpus.clean import INVISIBLE
 from g60_reader.tui.history import QueryHistory
+
+# What a paste may carry but a query never needs: controls, line and paragraph breaks,
+# bidi overrides, zero-width characters, lone surrogates. They are dropped on the way in,
+# so they can neither reach the terminal (echoed in the box or a message) nor the index.
+_UNSAFE_RE = re.compile(f"[{INVISIBLE}\x09-\x0d\x1c-\x1f\x85\u2028\u2029]")
+
+
+def safe_query_text(text: str) -> str:
+    return _UNSAFE_RE.sub("", text)
+
 
 PLACEHOLDER = (
     '科创走廊  "exact phrase"  a OR b  -without  person:陈龙  jinhua   (empty: all articles)'
@@ -27,6 +39,10 @@ class SearchBox(Input):
         super().__init__(placeholder=PLACEHOLDER, select_on_focus=False, id=id)
         self.history = history
         self._from_history: str | None = None
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        """Every insertion (typing, paste, programmatic) passes here: keep it clean."""
+        super().replace(safe_query_text(text), start, end)
 
     def _show(self, value: str) -> None:
         self._from_history = value

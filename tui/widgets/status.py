@@ -9,7 +9,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from g60_reader.index.api import IndexStats
-from g60_reader.tui.widgets.rendering import legend
+from g60_reader.tui.widgets.rendering import legend, visible
 
 
 def human_size(size: int) -> str:
@@ -43,7 +43,9 @@ class StatusBar(Horizontal):
         widget = self.query_one("#status-message", Static)
         for name in ("info", "warning", "error"):
             widget.set_class(name == kind, f"-{name}")
-        text = message if isinstance(message, Text) else Text(message)
+        # Messages may echo a query or a file name: control and bidi characters are shown
+        # as visible stand-ins, never sent to the terminal.
+        text = message if isinstance(message, Text) else Text(visible(message))
         self.message = text.plain
         self.kind = kind
         widget.update(text)
