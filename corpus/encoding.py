@@ -82,8 +82,7 @@ def _strict(data: bytes, codec: str) -> str | None:
         return None
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """``(text, codec)`` for the bytes of a text file; raises ``DecodeError``."""
+def _detect(data: bytes) -> tuple[str, str] | None:
     bom = _bom(data)
     if bom is not None:
         text = _strict(data, bom)
@@ -101,4 +100,36 @@ def decode(data: bytes) -> tuple[str, str]:
             text = _strict(data, codec)
             if text is not None:
                 return text, codec
-    raise DecodeError("cannot decode: not UTF-8, GB18030 or Big5 text")
+    return None
+
+
+_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GB18030", "cp950": "Big5"}
+
+
+def _failure(data: bytes) -> str:
+    """Why ``data`` does not decode, as precisely as can be said."""
+    # A file cut inside a multi-byte character: all but its last one to three bytes decode.
+    for cut in (1, 2, 3):
+        head = data[:-cut]
+        if head and any(_strict(head, c) is not None for c in ("utf-8", "gb18030", "cp950")):
+            found = _detect(head)
+            if found is not None:
+                label = _LABELS.get(found[1], found[1])
+                return f"cannot decode: the file ends inside a character ({label} text cut off)"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start > 0:
+            return (
+                f"cannot decode: not UTF-8 (invalid byte at offset {exc.start}), "
+                "GB18030 or Big5 text"
+            )
+    return "cannot decode: not UTF-8, GB18030 or Big5 text"
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """``(text, codec)`` for the bytes of a text file; raises ``DecodeError``."""
+    found = _detect(data)
+    if found is None:
+        raise DecodeError(_failure(data))
+    return found

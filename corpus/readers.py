@@ -296,7 +296,15 @@ def _read_txt(text: str) -> list[_Raw | ReadError]:
 
 
 _CJK_EDGE = f"{HAN}\u3000-\u303f\uff00-\uffef"
-_SOFT_BREAK_RE = re.compile(f"(?<=[{_CJK_EDGE}])\\s*\\n\\s*(?=[{_CJK_EDGE}])")
+# Linear time on hostile input (a 1 MB run of spaces must not take minutes):
+# - a break is only looked for right after a non-space CJK character (U+3000, the one
+#   space in _CJK_EDGE, is left out), so each whitespace run is scanned from one start;
+# - the run is taken whole by a lookahead and a back-reference (an atomic group that
+#   Python 3.10 can write), so a failed match does not retry every newline inside it.
+# Starting after a U+3000 instead changes nothing once ``clean`` collapses whitespace.
+_SOFT_BREAK_RE = re.compile(
+    f"(?<=[{HAN}\u3001-\u303f\uff00-\uffef])(?=(\\s*\\n\\s*))\\1(?=[{_CJK_EDGE}])"
+)
 
 
 def _join_soft_breaks(text: str) -> str:
@@ -476,6 +484,22 @@ class _Extractor(HTMLParser):
         self._flush()
 
 
+# Markup that opens a tag, end tag, comment, declaration or processing instruction.
+_MARKUP_OPEN_RE = re.compile(r"<[A-Za-z/!?]")
+
+
+def _drop_unclosed_tail(text: str) -> str:
+    """``text`` without markup left open at the end of the file.
+
+    After the last ``>`` no construct can close. Browsers drop such a tail (end of file
+    inside a tag or comment shows nothing), while ``html.parser`` of older Pythons (3.11.7
+    measured) rescans it from every ``<`` to the end: quadratic, over a minute for a
+    100 KB tail of ``<a <a <a``. Text before the first unclosed ``<`` of the tail is kept.
+    """
+    match = _MARKUP_OPEN_RE.search(text, text.rfind(">") + 1)
+    return text if match is None else text[: match.start()]
+
+
 def extract_html(text: str) -> tuple[str | None, str | None, list[str], dict[str, str]]:
     """``(title, subtitle, paragraphs, meta)`` of an HTML page.
 
@@ -485,7 +509,7 @@ def extract_html(text: str) -> tuple[str | None, str | None, list[str], dict[str
     """
     parser = _Extractor()
     try:
-        parser.feed(text)
+        parser.feed(_drop_unclosed_tail(text))
         parser.close()
     except AssertionError:  # another malformed-markup assertion of an older html.parser
         parser._flush()
