@@ -39,6 +39,7 @@ import os
 import re
 import threading
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -649,8 +650,11 @@ _ROUTE_WORDS = ("铁路", "干线", "线", "高速", "公路", "航线", "高铁
 
 
 def _route_follows(norm: str, end: int) -> bool:
-    rest = norm[end:].lstrip("、,， ")
-    return rest.startswith(_ROUTE_WORDS) or bool(_ROUTE_LIST.match(norm, end))
+    rest = _LIST_SEPARATORS.match(norm, end).end()  # type: ignore[union-attr]
+    return norm.startswith(_ROUTE_WORDS, rest) or bool(_ROUTE_LIST.match(norm, end))
+
+
+_LIST_SEPARATORS = re.compile("[、,， ]*")
 
 
 # 京广、京沪、京哈三大干线: a list of two-character short-form pairs before a route word.
@@ -687,17 +691,20 @@ def person_candidates(
     """
     gaz = gaz or default_gazetteer()
     out: list[Candidate] = []
+    tagged: list[tuple[Token, str, int, int]] = []
+    run_ons: set[tuple[str, str]] = set()
     for tok in toks:
         if tok.tag != "PER":
             continue
         word = norm[tok.start : tok.end]
         a, b = strip_title(word)
+        tagged.append((tok, word, a, b))
+        if b - a >= 3 and word[b - 1] in _RUN_ON_CHARS:
+            run_ons.add((word[a : b - 1], word[b - 1]))
+    standing = _standing_elsewhere(norm, run_ons)  # one pass over the text for all names
+    for tok, word, a, b in tagged:
         name = word[a:b]
-        if (
-            len(name) >= 3
-            and name[-1] in _RUN_ON_CHARS
-            and _stands_elsewhere(norm, name[:-1], name[-1])
-        ):
+        if len(name) >= 3 and name[-1] in _RUN_ON_CHARS and (name[:-1], name[-1]) in standing:
             b -= 1
             name = name[:-1]
         surname_with_title = len(name) == 1 and b < len(word)
@@ -731,13 +738,51 @@ _RUN_ON_CHARS = set("说行和与同在对将的家也就都又是向为被把�
 def _stands_elsewhere(norm: str, name: str, run_on: str) -> bool:
     """``name`` occurs in ``norm`` without ``run_on`` after it, before the end, a
     non-Han character or another function character (阿拉法特说, 阿拉法特，)."""
-    at = norm.find(name)
-    while at >= 0:
-        nxt = norm[at + len(name) : at + len(name) + 1]
-        if nxt != run_on and (not nxt or nxt in _RUN_ON_CHARS or not _HAN_RE.match(nxt)):
-            return True
-        at = norm.find(name, at + 1)
-    return False
+    return (name, run_on) in _standing_elsewhere(norm, {(name, run_on)})
+
+
+def _standing_elsewhere(norm: str, queries: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The ``(name, run_on)`` pairs for which :func:`_stands_elsewhere` holds, found in one
+    pass: a trie of the names is walked from every position that opens one, so the cost
+    is the text's length times the longest name (searching the text once per name was
+    quadratic on long paragraphs full of names)."""
+    wanted: dict[str, set[str]] = {}
+    for name, run_on in queries:
+        if name:
+            wanted.setdefault(name, set()).add(run_on)
+    found: set[tuple[str, str]] = set()
+    if not wanted:
+        return found
+    trie: dict[str, Any] = {}
+    for name in wanted:
+        node = trie
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[""] = name  # no character is the empty string: a safe end marker
+    left = sum(len(v) for v in wanted.values())
+    size = len(norm)
+    opener = re.compile("[" + "".join(re.escape(ch) for ch in trie) + "]")
+    for m in opener.finditer(norm):
+        node = trie
+        at = m.start()
+        while True:
+            node = node.get(norm[at]) if at < size else None
+            if node is None:
+                break
+            at += 1
+            name = node.get("")
+            if name is None:
+                continue
+            nxt = norm[at] if at < size else ""
+            for run_on in wanted[name]:
+                if (name, run_on) in found:
+                    continue
+                if nxt != run_on and (not nxt or nxt in _RUN_ON_CHARS or not _HAN_RE.match(nxt)):
+                    found.add((name, run_on))
+                    left -= 1
+        if not left:
+            break
+    return found
 
 
 def _is_title_noun(norm: str, tok: Token) -> bool:
@@ -772,26 +817,49 @@ def gazetteer_candidates(norm: str, toks: Sequence[Token], gaz: Gazetteer) -> li
 
 def resolve(cands: Iterable[Candidate]) -> list[Candidate]:
     """Non-overlapping spans: longest first, then rules before the tagger, then leftmost."""
+    # Taken positions are marked in a bytearray: an overlap test is one ``find`` over the
+    # candidate's own length, so the whole pass is O(n log n) in the number of candidates
+    # plus their total length (a list of taken intervals made it quadratic).
+    ordered = sorted(cands, key=lambda c: (-(c.end - c.start), -c.priority, c.start))
     chosen: list[Candidate] = []
-    taken: list[tuple[int, int]] = []
-    for c in sorted(cands, key=lambda c: (-(c.end - c.start), -c.priority, c.start)):
+    if not ordered:
+        return chosen
+    lo = min(c.start for c in ordered)
+    taken = bytearray(max(0, max(c.end for c in ordered) - lo))
+    for c in ordered:
         if c.end <= c.start:
             continue
-        if any(c.start < e and s < c.end for s, e in taken):
+        a, b = c.start - lo, c.end - lo
+        if taken.find(1, a, b) >= 0:
             continue
         chosen.append(c)
-        taken.append((c.start, c.end))
+        taken[a:b] = b"\x01" * (b - a)
     chosen.sort(key=lambda c: (c.start, c.end))
     return chosen
 
 
-def _organisations_inside(org: Candidate, orgs: Sequence[Candidate]) -> list[Candidate]:
+class _ByStart:
+    """Candidates indexed by start: those starting inside a range, in their original order."""
+
+    def __init__(self, cands: Sequence[Candidate]) -> None:
+        self._cands = cands
+        self._order = sorted(range(len(cands)), key=lambda k: cands[k].start)
+        self._starts = [cands[k].start for k in self._order]
+
+    def starting_in(self, start: int, end: int) -> list[Candidate]:
+        """Candidates with ``start <= c.start < end``, in the order they were given."""
+        lo, hi = bisect_left(self._starts, start), bisect_left(self._starts, end)
+        return [self._cands[k] for k in sorted(self._order[lo:hi])]
+
+
+def _organisations_inside(org: Candidate, orgs: Sequence[Candidate] | _ByStart) -> list[Candidate]:
     """Tagged organisations inside a longer one (nested mode): 中共中央 in 中共中央政治局,
     国务院 in 国务院发展研究中心; the longest, non-overlapping ones. Two-character pieces
     (龙芯 in 龙芯智慧产业园: the brand, 九地 of 九地市政协) are left out."""
+    near = orgs.starting_in(org.start, org.end) if isinstance(orgs, _ByStart) else orgs
     inside = [
         c
-        for c in orgs
+        for c in near
         if org.start <= c.start
         and c.end <= org.end
         and (c.start, c.end) != (org.start, org.end)
@@ -801,7 +869,7 @@ def _organisations_inside(org: Candidate, orgs: Sequence[Candidate]) -> list[Can
 
 
 def _places_inside_organisation(
-    norm: str, org: Candidate, places: Sequence[Candidate], gaz: Gazetteer
+    norm: str, org: Candidate, places: Sequence[Candidate] | _ByStart, gaz: Gazetteer
 ) -> list[Candidate]:
     """The places an organisation's name holds (nested mode).
 
@@ -813,9 +881,10 @@ def _places_inside_organisation(
     word = norm[org.start : org.end]
     if word.endswith(_NAME_ONLY_SUFFIXES):
         return []
+    near = places.starting_in(org.start, org.end) if isinstance(places, _ByStart) else places
     inside = [
         c
-        for c in places
+        for c in near
         if c.type == "place" and org.start <= c.start and c.end <= org.end and c != org
     ]
     prefix = place_prefix(word, gaz)
@@ -952,10 +1021,11 @@ def spans_from_tokens(
     chosen = resolve(cands)
     inner: list[Candidate] = []
     if nested:
+        place_index, org_index = _ByStart(places + listed), _ByStart(orgs)
         for outer in chosen:
             if outer.type == "organization":
-                inner.extend(_places_inside_organisation(norm, outer, places + listed, gaz))
-                inner.extend(_organisations_inside(outer, orgs))
+                inner.extend(_places_inside_organisation(norm, outer, place_index, gaz))
+                inner.extend(_organisations_inside(outer, org_index))
             elif outer.type == "place":
                 inner.extend(_places_inside_place(norm, outer, gaz))
     # widening over a mark or a Latin word may make two spans meet: resolve again
@@ -963,14 +1033,17 @@ def spans_from_tokens(
     if not nested:
         return [EntitySpan(c.start, c.end, c.type, text[c.start : c.end]) for c in flat]
     # inner spans strictly inside a kept outer span, once each: outermost(nested) == flat
+    # (flat is sorted and never overlaps: only the last span starting at or before c can hold it)
     seen: set[tuple[int, int, str]] = set()
     adjusted = list(flat)
+    flat_starts = [o.start for o in flat]
     for c in _adjusted(text, inner):
         key = (c.start, c.end, c.type)
         if key in seen:
             continue
-        if any(o.start <= c.start and c.end <= o.end and (o.start, o.end) != (c.start, c.end)
-               for o in flat):  # fmt: skip
+        k = bisect_right(flat_starts, c.start) - 1
+        o = flat[k] if k >= 0 else None
+        if o is not None and c.end <= o.end and (o.start, o.end) != (c.start, c.end):
             seen.add(key)
             adjusted.append(c)
     adjusted.sort(key=lambda c: (c.start, -c.end))
@@ -1044,11 +1117,27 @@ def outermost(spans: Sequence[EntitySpan]) -> list[EntitySpan]:
     ``outermost(recognise(t, nested=True)) == recognise(t)``, so one nested pass serves
     both the reader (flat spans) and search keywords (every span).
     """
-    return [
-        s
-        for s in spans
-        if not any(o is not s and o.start <= s.start and s.end <= o.end for o in spans)
-    ]
+    # Sweep in (start, -end) order: a span lies inside another exactly when an earlier
+    # span reaches at least as far, or another object has the very same offsets.
+    order = sorted(range(len(spans)), key=lambda k: (spans[k].start, -spans[k].end))
+    inside = [False] * len(spans)
+    reach = -1
+    i = 0
+    while i < len(order):
+        first = spans[order[i]]
+        j = i
+        while j < len(order) and (spans[order[j]].start, spans[order[j]].end) == (
+            first.start,
+            first.end,
+        ):
+            j += 1
+        group = order[i:j]
+        twins = len({id(spans[k]) for k in group}) > 1
+        for k in group:
+            inside[k] = twins or reach >= first.end
+        reach = max(reach, first.end)
+        i = j
+    return [s for k, s in enumerate(spans) if not inside[k]]
 
 
 def _worker_init(backend: str | None) -> None:

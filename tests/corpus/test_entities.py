@@ -441,6 +441,77 @@ def test_long_paragraphs_are_tagged_in_pieces_with_exact_offsets(article):
     assert people <= {(s.text, s.type) for s in spans}
 
 
+#: A unit of text dense in entities: the sample's body, then a long list of places with no
+#: sentence end (so the tagger's input is also cut at clause ends).
+_PLACE_LIST = "嘉興、湖州、金華、宣城、蕪湖、松江、蘇州、合肥、杭州、上海、南京、浙江、安徽、江蘇、"
+
+
+def test_very_long_paragraph_is_recognised_consistently(article):
+    """One 200,000-character paragraph (tens of thousands of spans). Every step of the
+    recogniser is O(n log n): this takes seconds. The first version resolved overlaps
+    against a list of taken spans (and listed nested spans the same way): quadratic,
+    minutes on this input, so a regression shows as a hang. (The rules are the same for
+    both taggers; jieba tags 200,000 characters several times faster than LAC, whose
+    splitting of long input is tested above.)"""
+    unit = "".join(p.text for p in article.paragraphs).replace("\n", "") + _PLACE_LIST * 60
+    text = (unit * (200_000 // len(unit) + 1))[:200_000]
+    nested = E.recognise(text, nested=True, backend="jieba")
+    flat = E.outermost(nested)
+    check_spans(text, nested, flat=False)
+    check_spans(text, flat)
+    assert len(flat) > 20_000  # dense: about one entity every eight characters
+    # what one copy of the unit gives, the long text gives too (pieces cut on clause ends)
+    once = {(s.text, s.type) for s in E.recognise(unit, backend="jieba")}
+    places = {p for p in once if p[1] == "place" and p[0] in _PLACE_LIST}
+    assert len(places) >= 10
+    assert places <= {(s.text, s.type) for s in flat}
+
+
+_offsets = st.tuples(st.integers(0, 30), st.integers(-2, 8))
+
+
+@given(st.lists(st.tuples(_offsets, st.sampled_from(ENTITY_TYPES), st.integers(1, 2)), max_size=14))
+def test_resolve_agrees_with_the_pairwise_definition(raw):
+    cands = [E.Candidate(s, s + d, kind, prio) for (s, d), kind, prio in raw]
+    # the definition: longest first, rules before the tagger, leftmost; skip any overlap
+    expected: list[E.Candidate] = []
+    for c in sorted(cands, key=lambda c: (-(c.end - c.start), -c.priority, c.start)):
+        if c.end > c.start and not any(c.start < o.end and o.start < c.end for o in expected):
+            expected.append(c)
+    expected.sort(key=lambda c: (c.start, c.end))
+    assert E.resolve(cands) == expected
+
+
+@given(st.lists(st.tuples(_offsets, st.sampled_from(ENTITY_TYPES)), max_size=14), st.booleans())
+def test_outermost_agrees_with_the_pairwise_definition(raw, repeat):
+    spans = [EntitySpan(s, s + max(d, 0), kind, "") for (s, d), kind in raw]
+    if repeat and spans:
+        spans.append(spans[0])  # the very same object twice
+    expected = [
+        s
+        for s in spans
+        if not any(o is not s and o.start <= s.start and s.end <= o.end for o in spans)
+    ]
+    assert E.outermost(spans) == expected
+
+
+@given(
+    st.text(alphabet=list("阿拉法特说行和a，。"), max_size=24),
+    st.lists(st.tuples(st.text(alphabet=list("阿拉法特"), min_size=1, max_size=3),
+                       st.sampled_from("说行和")), min_size=1, max_size=4),
+)  # fmt: skip
+def test_names_standing_elsewhere_found_in_one_pass(text, queries):
+    def plain(name: str, run_on: str) -> bool:  # every occurrence, one search at a time
+        for at in range(len(text)):
+            if text.startswith(name, at):
+                nxt = text[at + len(name) : at + len(name) + 1]
+                if nxt != run_on and (not nxt or nxt in "说行和" or nxt in "a，。"):
+                    return True
+        return False
+
+    assert E._standing_elsewhere(text, queries) == {q for q in queries if plain(*q)}
+
+
 # ----------------------------------------------------------------------------- API
 
 
