@@ -27,6 +27,10 @@ Stop words are kept, all of them. Dropping 与/和/的 would break phrases such 
 recall, which is the point of this index; BM25 already gives frequent terms little
 weight.
 
+jieba only ranks (and feeds the pinyin lexicon); it never decides what can be found. For
+large updates it therefore runs in the entity pass, not the first one
+(:func:`analyse_paragraph` with ``words=False``; see :mod:`.store`).
+
 jieba's dictionary is loaded once per process, with its cache in the app's cache
 directory, and logs nothing. Analysis never happens at query time: spans are found by
 substring search in the folded text.
@@ -37,6 +41,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
@@ -60,7 +65,8 @@ TOKEN_RE = re.compile(rf"([{_HAN}]+)|({_LAT}+(?:\.\d{_LAT}*)*)")
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _WIDTH[0x3000] = 0x20
 
-# Counters of work done in this process (tests count analyzer calls with them).
+# Counters of work done in this process (tests count analyzer calls with them). Keys
+# starting with ``s_`` are seconds spent (the benchmark splits build time with them).
 counters: Counter[str] = Counter()
 
 
@@ -110,7 +116,10 @@ def jieba_tokenizer():  # -> jieba.Tokenizer
 def segment(norm: str) -> list[str]:
     """jieba words of normalised folded text (every character belongs to one token)."""
     counters["segment"] += 1
-    return list(jieba_tokenizer().cut(norm, HMM=True))
+    t0 = time.perf_counter()
+    tokens = list(jieba_tokenizer().cut(norm, HMM=True))
+    counters["s_segment"] += time.perf_counter() - t0
+    return tokens
 
 
 def encode_seg(tokens: list[str]) -> bytes:
@@ -328,11 +337,17 @@ class ParagraphAnalysis:
         self.han_words = han_words
 
 
-def analyse_paragraph(folded: str) -> ParagraphAnalysis:
-    """Analyse a folded paragraph (runs jieba)."""
+def analyse_paragraph(folded: str, words: bool = True) -> ParagraphAnalysis:
+    """Analyse a folded paragraph. With ``words`` jieba runs (word bonus, ``words``
+    field, Han words for the pinyin lexicon); without, only the bigram stream is made
+    and ``seg`` is empty: the entity pass segments the paragraph later."""
     norm = normalise(folded)
     counters["paragraphs"] += 1
-    return ParagraphAnalysis(norm, encode_seg(segment(norm)))
+    seg = encode_seg(segment(norm)) if words else b""
+    t0 = time.perf_counter()
+    analysis = ParagraphAnalysis(norm, seg)
+    counters["s_analyse"] += time.perf_counter() - t0
+    return analysis
 
 
 def reanalyse_paragraph(folded: str, seg: bytes) -> ParagraphAnalysis:

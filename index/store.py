@@ -21,8 +21,15 @@ The pinyin lexicon (Han word -> document frequency and pinyin keys) lives beside
 index in ``.lexicon`` (rewritten before each commit; a stale word only costs an empty
 OR branch at query time).
 
-Entity enrichment (:func:`enrich`) rewrites article groups from their stored fields and
-stored jieba boundaries: it never runs jieba again.
+Two passes. Large updates (over ``SEGMENT_NOW_BYTES`` of changed files) are indexed
+lean first: bigrams only, no jieba, no pinyin lexicon, so the text is searchable as soon
+as possible. Entity enrichment (:func:`enrich`) then rewrites article groups from their
+stored fields: in its worker processes it recognises entities and, for paragraphs the
+lean pass left unsegmented, runs jieba; paragraphs segmented earlier reuse their stored
+jieba boundaries. It adds the words to the pinyin lexicon as it goes.
+
+Commits drop segments whose documents were all deleted and rewrite segments more than a
+third deleted (:func:`_merge_policy`), so replaced documents do not slow queries down.
 """
 
 from __future__ import annotations
@@ -65,9 +72,13 @@ LOCK_NAME = ".g60-write.lock"
 LEXICON_NAME = ".lexicon"
 PINYIN_NAME = ".pinyin"
 META_NAME = ".g60-index.json"
+MANIFEST_NAME = ".g60-files.json"  # segment file sizes of the last commit
+REBUILD_HINT = "g60-reader index --rebuild PATH..."
 BATCH_BYTES = 64 * 1024 * 1024
 INPROCESS_BYTES = 512 * 1024  # smaller jobs are analysed in the main process
 MAX_INFLIGHT = 3  # files queued per worker
+SEGMENT_NOW_BYTES = 2 * 1024 * 1024  # larger updates defer jieba to the entity pass
+ENRICH_POOL_ARTICLES = 16  # fewer articles are enriched in-process (no pool start-up)
 
 Progress = Callable[[int, int, str], None]
 
@@ -82,6 +93,10 @@ class Cancelled(Exception):
 
 class IndexError_(RuntimeError):
     """The index directory cannot be used (one-line reason)."""
+
+
+class IndexDamaged(IndexError_):
+    """The index files are damaged; nothing is changed until ``--rebuild``."""
 
 
 # -- the write lock ------------------------------------------------------------------
@@ -282,8 +297,22 @@ class FastWriter(SegmentWriter):
 
     def __init__(self, ix, **kwargs) -> None:
         kwargs.setdefault("codec", G60Codec())
-        super().__init__(ix, **kwargs)
-        self.pool = _TermPool(os.path.join(self._tempstorage.folder, "pool"))
+        # Separate segment files, not one compound file: Whoosh reads a compound file's
+        # parts through BytesIO copies of the mmap, which held ~450 MB per searcher at
+        # 10k paragraphs; plain files are read in place.
+        kwargs.setdefault("compound", False)
+        try:
+            super().__init__(ix, **kwargs)
+            self.pool = _TermPool(os.path.join(self._tempstorage.folder, "pool"))
+        except BaseException:
+            # Whoosh takes the write lock first and does not give it back when the rest
+            # of its set-up fails (a full disk, say): the lock would stay held by this
+            # half-built writer and every later writer in the process would see "busy".
+            lock = getattr(self, "writelock", None)
+            if lock is not None and getattr(lock, "fd", None) is not None:
+                with contextlib.suppress(Exception):
+                    lock.release()
+            raise
 
     def add_document(self, **fields) -> None:
         if not all(
@@ -322,6 +351,13 @@ class FastWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def _finish(self) -> None:
+        # the pool's spill directory lives in Whoosh's temp storage, whose clean-up
+        # removes files only (a large merge used to fail here with IsADirectoryError)
+        self.pool.cleanup()
+        shutil.rmtree(self.pool.tempdir, ignore_errors=True)
+        super()._finish()
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         pdr = None
@@ -342,9 +378,36 @@ class _PrivateTempStorage(FileStorage):
         return FileStorage(path).create()
 
 
+def _drop_dead(writer, segments: list) -> list:
+    """Segments with live documents (a segment whose documents were all deleted, as the
+    entity pass leaves behind, is dropped instead of being searched through)."""
+    return [s for s in segments if s.doc_count() > 0]
+
+
+def _merge_policy(writer, segments: list) -> list:
+    """Whoosh's ``MERGE_SMALL`` plus: drop dead segments and rewrite any segment more
+    than a third deleted. Without this the entity pass (which replaces every document)
+    left the old segments in place, fully deleted, and queries walked their postings
+    too: at 10k paragraphs 11k of 22k documents searched were dead."""
+    from whoosh.reading import SegmentReader
+    from whoosh.writing import MERGE_SMALL
+
+    keep = []
+    for seg in _drop_dead(writer, segments):
+        if seg.deleted_count() * 3 > seg.doc_count_all():
+            reader = SegmentReader(writer.storage, writer.schema, seg)
+            writer.add_reader(reader)
+            reader.close()
+        else:
+            keep.append(seg)
+    return MERGE_SMALL(writer, keep)
+
+
 def _commit_segments(writer: FastWriter, segments: list, *, merge: bool, drop: bool) -> None:
     """Commit ``writer`` (its deletions and own documents) plus finished ``segments``."""
-    final = [] if drop else writer._merge_segments(None, False, merge)
+    t0 = time.perf_counter()
+    policy = _merge_policy if merge else _drop_dead
+    final = [] if drop else writer._merge_segments(policy, False, merge)
     final += [s for s in segments if s is not None]
     if writer._added:
         final.append(writer._finalize_segment())
@@ -352,6 +415,8 @@ def _commit_segments(writer: FastWriter, segments: list, *, merge: bool, drop: b
         writer._close_segment()
     writer._commit_toc(final)
     writer._finish()
+    _write_manifest(Path(writer.storage.folder))
+    analyzer.counters["s_commit"] += time.perf_counter() - t0
 
 
 # -- documents -------------------------------------------------------------------------
@@ -429,7 +494,10 @@ def _paragraph_doc(
 
 
 def _article_doc(meta: dict, enriched: bool) -> dict:
-    doc: dict = {"kind": "a", "aid": meta["id"], "src": meta["src"], "meta": meta}
+    # the indexed term must be valid UTF-8 (a file name may not be); the exact path stays
+    # in the stored meta, which is what updates and pruning use
+    src_term = meta["src"].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    doc: dict = {"kind": "a", "aid": meta["id"], "src": src_term, "meta": meta}
     meta["enriched"] = enriched
     if meta["title"]:
         doc["title"] = Analyzed(analyzer.text_items(meta["title"]))
@@ -447,9 +515,18 @@ def _add_group(writer, article_doc: dict, para_docs: list[dict]) -> None:
             writer.add_document(**doc)
 
 
-def _src_of(path: str | Path) -> str:
+def _src_of(path: str | Path, dirs: dict[str, str] | None = None) -> str:
+    """The resolved path of a source file. ``dirs`` caches resolved directories for
+    one run (a no-op re-run of 12k files spent most of its time resolving each path
+    component by component)."""
     try:
-        return str(Path(path).resolve())
+        if dirs is None or os.path.islink(path):
+            return str(Path(path).resolve())
+        head, tail = os.path.split(os.path.abspath(path))
+        real = dirs.get(head)
+        if real is None:
+            real = dirs[head] = str(Path(head).resolve())
+        return os.path.join(real, tail)
     except (OSError, RuntimeError):
         return os.path.abspath(path)
 
@@ -469,29 +546,37 @@ class FileOutcome:
     words: dict[str, list] = field(default_factory=dict)  # word -> [df, keys]
 
 
-def build_file(writer, index: int, path: str, digest: str) -> FileOutcome:
-    """Read, analyse and add one file's articles to ``writer``."""
+def build_file(writer, index: int, path: str, digest: str, segment: bool = True) -> FileOutcome:
+    """Read, analyse and add one file's articles to ``writer`` (``segment``: run jieba now,
+    see :func:`update`)."""
     from g60_reader.corpus.readers import read_file
 
     src = _src_of(path)
     out = FileOutcome(index, path, src, digest)
+    t0 = time.perf_counter()
     try:
         articles, errors = read_file(path, digest=digest)
     except Exception as exc:  # a reader bug must not kill the whole run
         articles, errors = [], [ReadError(path, f"cannot read: {exc}")]
+    counters = analyzer.counters
+    counters["s_read"] += time.perf_counter() - t0
     out.errors = [f"{e.path}: {e.reason}" if e.line is None else str(e) for e in errors]
     words: Counter[str] = Counter()
     for article in articles:
         meta = _meta(article, src)
         docs = []
         for para in article.paragraphs:
-            analysis = analyzer.analyse_paragraph(para.folded)
+            analysis = analyzer.analyse_paragraph(para.folded, segment)
             docs.append(_paragraph_doc(article.id, para.number, para.text, analysis, None))
             words.update(set(analysis.han_words))
+        t0 = time.perf_counter()
         _add_group(writer, _article_doc(meta, enriched=False), docs)
+        counters["s_write"] += time.perf_counter() - t0
         out.aids.append(article.id)
         out.paragraphs += len(article.paragraphs)
+    t0 = time.perf_counter()
     out.words = {w: [n, list(pinyin.keys(w))] for w, n in words.items()}
+    counters["s_pinyin"] += time.perf_counter() - t0
     return out
 
 
@@ -500,15 +585,30 @@ def _open_storage(index_dir: Path, private: bool = False) -> FileStorage:
     return cls(str(index_dir))
 
 
-def _worker_main(wid: int, index_dir: str, jobs: mp.Queue, results: mp.Queue) -> None:
-    """Worker loop: ("file", i, path, digest) | ("flush",) | ("stop",)."""
+def _worker_main(
+    wid: int, index_dir: str, jobs: mp.Queue, results: mp.Queue, parent: int | None = None
+) -> None:
+    """Worker loop: ("file", i, path, digest) | ("flush",) | ("stop",).
+
+    ``parent`` is the indexer's pid as the indexer saw it: a worker still starting up
+    when the indexer is killed would otherwise read its new parent (init) here and
+    never notice."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     storage = _open_storage(Path(index_dir), private=True)
     writer = None
     tmpbase = os.path.join(index_dir, f".tmp-{os.getpid()}")
+    if parent is None:
+        parent = os.getppid()
+    _exit_with_parent(parent)
     try:
         while True:
-            job = jobs.get()
+            if os.getppid() != parent:  # the indexer was killed: do not live on
+                results.cancel_join_thread()  # nobody reads the results any more
+                break
+            try:
+                job = jobs.get(timeout=1.0)
+            except queue.Empty:
+                continue
             if job[0] == "stop":
                 break
             if job[0] == "file":
@@ -516,7 +616,7 @@ def _worker_main(wid: int, index_dir: str, jobs: mp.Queue, results: mp.Queue) ->
                     ix = storage.open_index(INDEX_NAME)
                     writer = FastWriter(ix, _lk=False)
                 try:
-                    res = build_file(writer, job[1], job[2], job[3])
+                    res = build_file(writer, job[1], job[2], job[3], job[4])
                 except Exception as exc:
                     res = FileOutcome(job[1], job[2], _src_of(job[2]), job[3])
                     res.errors = [f"{job[2]}: cannot index: {exc}"]
@@ -524,13 +624,15 @@ def _worker_main(wid: int, index_dir: str, jobs: mp.Queue, results: mp.Queue) ->
                 analyzer.counters.clear()
             elif job[0] == "flush":
                 segment = None
+                t0 = time.perf_counter()
                 if writer is not None:
                     segment = writer._finalize_segment() if writer._added else None
                     if segment is None:
                         writer._close_segment()
                     writer = None
                     shutil.rmtree(tmpbase, ignore_errors=True)
-                results.put(("segment", wid, segment))
+                spent = {"s_write": time.perf_counter() - t0}
+                results.put(("segment", wid, segment, spent))
     except Exception as exc:  # report, the main process decides
         results.put(("error", f"worker failed: {exc}"))
     finally:
@@ -544,7 +646,9 @@ class _Workers:
         self.jobs = [ctx.Queue() for _ in range(n)]
         self.procs = [
             ctx.Process(
-                target=_worker_main, args=(wid, str(index_dir), q, self.results), daemon=True
+                target=_worker_main,
+                args=(wid, str(index_dir), q, self.results, os.getpid()),
+                daemon=True,
             )
             for wid, q in enumerate(self.jobs)
         ]
@@ -607,7 +711,7 @@ def _ours(name: str) -> bool:
     return (
         name.startswith((f"_{INDEX_NAME}_", f"{INDEX_NAME}_", f"{INDEX_NAME}.tmp", ".tmp-"))
         or name.startswith((LEXICON_NAME, PINYIN_NAME))
-        or name in (LOCK_NAME, META_NAME)
+        or name in (LOCK_NAME, META_NAME, MANIFEST_NAME)
     )
 
 
@@ -633,10 +737,105 @@ def _create(index_dir: Path) -> None:
     _meta_path(index_dir).write_text(json.dumps({"schema": SCHEMA_VERSION}), encoding="utf-8")
 
 
+def _latest_toc(index_dir: Path) -> tuple[int, str] | None:
+    best = None
+    for p in index_dir.glob(f"_{INDEX_NAME}_*.toc"):
+        try:
+            gen = int(p.name[len(INDEX_NAME) + 2 : -4])
+        except ValueError:
+            continue
+        if best is None or gen > best[0]:
+            best = (gen, p.name)
+    return best
+
+
+def _remove_uncommitted(index_dir: Path) -> None:
+    """After a failed run (full disk, Ctrl-C, a crash in a builder): delete the segment
+    files that no committed generation uses, so a full disk is not left fuller. Only
+    called while holding the write lock."""
+    with contextlib.suppress(Exception):
+        ix = FileStorage(str(index_dir)).open_index(INDEX_NAME)
+        live = {f"{INDEX_NAME}_{seg.segid}." for seg in ix._segments()}
+        for p in index_dir.glob(f"{INDEX_NAME}_*"):
+            if p.name.endswith("WRITELOCK") or any(p.name.startswith(x) for x in live):
+                continue
+            with contextlib.suppress(OSError):
+                p.unlink()
+    _cleanup_tmp(index_dir)
+
+
+def _write_manifest(index_dir: Path) -> None:
+    """Record the size of every file of the committed generation, so that a cut or
+    missing file is recognised as damage (not taken for "no index" and wiped)."""
+    latest = _latest_toc(index_dir)
+    if latest is None:
+        return
+    files = {latest[1]: (index_dir / latest[1]).stat().st_size}
+    for p in index_dir.glob(f"{INDEX_NAME}_*"):
+        if p.is_file() and not p.name.endswith("WRITELOCK"):
+            files[p.name] = p.stat().st_size
+    _write_atomic(
+        index_dir / MANIFEST_NAME,
+        json.dumps({"generation": latest[0], "files": files}).encode("utf-8"),
+    )
+
+
+def _damaged(index_dir: Path, reason: str) -> IndexDamaged:
+    return IndexDamaged(
+        f"the index at {index_dir} is damaged ({reason}); nothing was changed:"
+        f" rebuild it with `{REBUILD_HINT}`"
+    )
+
+
+def check_index(index_dir: Path) -> bool:
+    """``True`` for a sound index, ``False`` when there is none (or one of an older
+    format, which is rebuilt as before); raises :class:`IndexDamaged` when its files are
+    damaged: a missing or unreadable table of contents or metadata, or a segment file
+    missing or of another size than at its commit."""
+    if not index_dir.is_dir():
+        return False
+    latest = _latest_toc(index_dir)
+    meta = _meta_path(index_dir)
+    if latest is None and not meta.exists():
+        return False
+    try:
+        info = json.loads(meta.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _damaged(index_dir, "its metadata file is missing") from None
+    except (OSError, ValueError):
+        raise _damaged(index_dir, "its metadata file is unreadable") from None
+    if not isinstance(info, dict):
+        raise _damaged(index_dir, "its metadata file is unreadable")
+    if info.get("schema") != SCHEMA_VERSION:
+        return False
+    if latest is None:
+        raise _damaged(index_dir, "its table of contents is missing")
+    try:
+        manifest = json.loads((index_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if isinstance(manifest, dict) and manifest.get("generation") == latest[0]:
+        for name, size in dict(manifest.get("files") or {}).items():
+            try:
+                actual = (index_dir / name).stat().st_size
+            except OSError:
+                raise _damaged(index_dir, f"{name} is missing") from None
+            if actual != size:
+                raise _damaged(index_dir, f"{name} has {actual} bytes, {size} were written")
+    try:
+        ix = FileStorage(str(index_dir)).open_index(INDEX_NAME)
+        ix._segments()
+    except Exception as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise _damaged(index_dir, f"cannot read its table of contents: {reason}") from None
+    return True
+
+
 def open_index(index_dir: str | os.PathLike[str] | None = None):
-    """The Whoosh index at ``index_dir`` (``None`` when there is none)."""
+    """The Whoosh index at ``index_dir`` (``None`` when there is none); raises
+    :class:`IndexDamaged` for a damaged one."""
     path = resolve_index_dir(index_dir)
-    if not index_exists(path):
+    if not check_index(path):
         return None
     return FileStorage(str(path)).open_index(INDEX_NAME)
 
@@ -728,8 +927,15 @@ def update(
     on_paragraphs: Callable[[int], None] | None = None,
     cancel: threading.Event | None = None,
     batch_bytes: int = BATCH_BYTES,
+    segment: bool | None = None,
 ) -> UpdateReport:
     """Add or update the articles of ``paths`` (files or directories).
+
+    ``segment``: run jieba in this pass (word ranking bonus, ``words`` field, pinyin
+    lexicon). ``None`` (default) decides by size: small jobs (at most
+    ``SEGMENT_NOW_BYTES`` of changed files) are segmented at once; larger ones get a
+    lean, bigram-only first pass so the text is searchable sooner, and :func:`enrich`
+    segments them together with entity recognition.
 
     Raises :class:`IndexBusy` when another writer holds the index (unless ``wait``),
     :class:`Cancelled` when ``cancel`` is set, and re-raises ``KeyboardInterrupt``; in
@@ -742,24 +948,23 @@ def update(
     lock = WriteLock(index_dir)
     lock.acquire(wait=wait)
     try:
+        # check_index raises for a damaged index (only --rebuild replaces one)
+        fresh = not index_exists(index_dir) if rebuild else not check_index(index_dir)
+        if fresh:
+            _create(index_dir)
         _cleanup_tmp(index_dir)
-        if rebuild or not index_exists(index_dir):
-            if not index_exists(index_dir):
-                _create(index_dir)
-            else:
-                rebuild = True
         ix = FileStorage(str(index_dir)).open_index(INDEX_NAME)
         existing = {} if rebuild else _existing(ix)
-        lexicon = {} if rebuild else load_lexicon(index_dir)
 
         # 1. which files need work
         jobs: list[_Job] = []
         seen_src: set[str] = set()
+        resolved_dirs: dict[str, str] = {}
         for i, item in enumerate(iter_source_files(list(paths))):
             if isinstance(item, ReadError):
                 report.failed.append((item.path, item.reason))
                 continue
-            src = _src_of(item)
+            src = _src_of(item, resolved_dirs)
             if src in seen_src:
                 continue
             seen_src.add(src)
@@ -783,22 +988,38 @@ def update(
 
         if not jobs and not doomed and not rebuild:
             return report
+        # the lexicon is only needed when something changes (half a no-op run's time)
+        lexicon = {} if rebuild else load_lexicon(index_dir)
 
         total = len(jobs)
         nprocs = max(1, procs if procs is not None else (os.cpu_count() or 1))
         in_process = nprocs == 1 or sum(j.size for j in jobs) <= INPROCESS_BYTES
         nprocs = 1 if in_process else min(nprocs, len(jobs))
         state = _RunState(index_dir, ix, existing, lexicon, report, rebuild)
+        jobs_bytes = sum(j.size for j in jobs)
+        state.words = segment if segment is not None else jobs_bytes <= SEGMENT_NOW_BYTES
         if progress:
             progress(0, total, "")
-        if in_process:
-            _run_in_process(
-                state, jobs, doomed, total, progress, on_paragraphs, cancel, batch_bytes
-            )
-        else:
-            _run_workers(
-                state, jobs, doomed, nprocs, total, progress, on_paragraphs, cancel, batch_bytes
-            )
+        try:
+            if in_process:
+                _run_in_process(
+                    state, jobs, doomed, total, progress, on_paragraphs, cancel, batch_bytes
+                )
+            else:
+                _run_workers(
+                    state,
+                    jobs,
+                    doomed,
+                    nprocs,
+                    total,
+                    progress,
+                    on_paragraphs,
+                    cancel,
+                    batch_bytes,
+                )
+        except BaseException:
+            _remove_uncommitted(index_dir)
+            raise
         return report
     finally:
         lock.release()
@@ -814,6 +1035,7 @@ class _RunState:
         self.drop = rebuild  # first commit drops every old segment
         self.done = 0
         self.paragraphs = 0
+        self.words = True  # run jieba in this pass
 
     def writer(self) -> FastWriter:
         self.ix = FileStorage(str(self.index_dir)).open_index(INDEX_NAME)
@@ -863,6 +1085,27 @@ class _RunState:
         self.drop = False
 
 
+def _abandon(writer: FastWriter | None) -> None:
+    """Give up an uncommitted writer and, whatever happens on the way, release its lock.
+
+    A failed commit (a full disk, say) can leave the writer half-closed, and
+    ``cancel()`` itself may fail again; the write lock must still be released, or the
+    next run in this process would find the index "busy".
+    """
+    if writer is None:
+        return
+    try:
+        if not writer.is_closed:
+            writer.cancel()
+    except Exception:
+        pass
+    finally:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None and getattr(lock, "fd", None) is not None:
+            with contextlib.suppress(Exception):
+                lock.release()
+
+
 def _check_cancel(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise Cancelled("indexing cancelled")
@@ -876,7 +1119,7 @@ def _run_in_process(state, jobs, doomed, total, progress, on_paragraphs, cancel,
         pending = 0
         for job in jobs:
             _check_cancel(cancel)
-            out = build_file(writer, job.index, job.path, job.digest)
+            out = build_file(writer, job.index, job.path, job.digest, state.words)
             for aid in state.absorb(out):
                 if not state.drop:
                     _delete_before(writer, aid)
@@ -894,8 +1137,7 @@ def _run_in_process(state, jobs, doomed, total, progress, on_paragraphs, cancel,
         state.commit(writer, [], final=True)
         writer = None
     finally:
-        if writer is not None and not writer.is_closed:
-            writer.cancel()
+        _abandon(writer)
 
 
 def _delete_before(writer: FastWriter, aid: str) -> None:
@@ -927,7 +1169,7 @@ def _run_workers(state, jobs, doomed, nprocs, total, progress, on_paragraphs, ca
                         break
                     w = min(free, key=lambda k: workers.load[k])
                     job = todo.pop()
-                    workers.jobs[w].put(("file", job.index, job.path, job.digest))
+                    workers.jobs[w].put(("file", job.index, job.path, job.digest, state.words))
                     workers.inflight[w] += 1
                     workers.load[w] += job.size
                     used[w] = True
@@ -962,6 +1204,7 @@ def _run_workers(state, jobs, doomed, nprocs, total, progress, on_paragraphs, ca
                         raise RuntimeError(msg[1])
                     msg = workers.get()
                 segments.append(msg[2])
+                analyzer.counters.update(msg[3])
             workers.load = [0] * nprocs
             _check_cancel(cancel)
             state.commit(writer, segments, final=not todo)
@@ -972,8 +1215,7 @@ def _run_workers(state, jobs, doomed, nprocs, total, progress, on_paragraphs, ca
         workers.stop()
     except BaseException:
         workers.kill()
-        if writer is not None and not writer.is_closed:
-            writer.cancel()
+        _abandon(writer)
         _cleanup_tmp(state.index_dir)
         raise
 
@@ -1033,8 +1275,7 @@ def add_articles(
             state.commit(writer, [], final=True)
             writer = None
         finally:
-            if writer is not None and not writer.is_closed:
-                writer.cancel()
+            _abandon(writer)
     return report
 
 
@@ -1059,8 +1300,7 @@ def delete_articles(
             _commit_segments(writer, [], merge=True, drop=False)
             writer = None
         finally:
-            if writer is not None and not writer.is_closed:
-                writer.cancel()
+            _abandon(writer)
     return removed
 
 
@@ -1077,14 +1317,39 @@ def _valid_entities(text: str, spans: Iterable[EntitySpan]) -> list[EntitySpan]:
     return out
 
 
-def _recognise_texts(job: tuple[Recogniser, list[tuple[str, str]]]) -> list[list[EntitySpan]]:
-    """Worker side of :func:`enrich`: entities of each (text, folded) paragraph."""
+def _recognise_texts(
+    job: tuple[Recogniser, list[tuple[str, str, bool]]],
+) -> list[tuple[list[EntitySpan], bytes | None]]:
+    """Worker side of :func:`enrich`: for each ``(text, folded, needs_seg)`` paragraph,
+    its entities and, when the first pass left it unsegmented, its jieba boundaries."""
     recognise, texts = job
-    return [_valid_entities(text, recognise(text, folded)) for text, folded in texts]
+    out = []
+    for text, folded, needs_seg in texts:
+        seg = None
+        if needs_seg:
+            seg = analyzer.encode_seg(analyzer.segment(analyzer.normalise(folded)))
+        out.append((_valid_entities(text, recognise(text, folded)), seg))
+    return out
 
 
-def _ignore_sigint() -> None:
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: exit as soon as the process that started it is gone (killed), even
+    in the middle of a long task."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="g60-parent-watch", daemon=True).start()
+
+
+def _ignore_sigint(parent: int | None = None) -> None:
+    """Initializer of the entity pass's pool workers: Ctrl-C is the parent's business,
+    and a worker whose parent was killed exits instead of waiting for tasks forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        _exit_with_parent(parent)
 
 
 def enrich(
@@ -1101,10 +1366,12 @@ def enrich(
     """Add recognised entities to articles not yet enriched (or to ``article_ids``).
 
     For each article, ``recognise(text, folded)`` runs on every body paragraph (in
-    ``procs`` worker processes when ``procs > 1``: ``recognise`` must then be a
-    module-level function); the article's documents are then rewritten from their stored
-    fields and stored jieba boundaries (jieba does not run again), with the entity
-    keyword fields filled and the ``enriched`` flag set. Commits every
+    ``procs`` worker processes when ``procs > 1`` and there are at least
+    ``ENRICH_POOL_ARTICLES`` articles: ``recognise`` must then be a module-level
+    function), together with jieba for paragraphs the lean first pass left unsegmented;
+    the article's documents are then rewritten from their stored fields and jieba
+    boundaries, with the entity keyword fields filled, the word bonus and ``words``
+    field added, the pinyin lexicon extended and the ``enriched`` flag set. Commits every
     ``batch_articles`` articles, so progress is durable and a re-run continues; returns
     the number of paragraphs enriched. Raises :class:`IndexBusy` / :class:`Cancelled`
     like :func:`update`.
@@ -1132,8 +1399,10 @@ def enrich(
             total = len(todo)
             if progress:
                 progress(0, total, "")
-            if procs > 1 and total > 1:
-                pool = mp.get_context("spawn").Pool(procs, initializer=_ignore_sigint)
+            if procs > 1 and total >= ENRICH_POOL_ARTICLES:
+                pool = mp.get_context("spawn").Pool(
+                    procs, initializer=_ignore_sigint, initargs=(os.getpid(),)
+                )
             done = 0
             for start in range(0, total, max(1, batch_articles)):
                 _check_cancel(cancel)
@@ -1141,20 +1410,35 @@ def enrich(
                 for aid in todo[start : start + batch_articles]:
                     meta, paras = _read_group(searcher, aid)
                     if meta is not None:
-                        texts = [(f.get("text", ""), fold(f.get("text", ""))) for f in paras]
+                        texts = [
+                            (f.get("text", ""), fold(f.get("text", "")), not f.get("seg"))
+                            for f in paras
+                        ]
                         groups.append((aid, meta, paras, texts))
                 jobs = [(recognise, texts) for _aid, _m, _p, texts in groups]
                 if pool is not None:
                     found = pool.imap(_recognise_texts, jobs, chunksize=4)
                 else:
                     found = map(_recognise_texts, jobs)
-                for (aid, meta, paras, texts), entities in zip(groups, found, strict=True):
+                for (aid, meta, paras, texts), results in zip(groups, found, strict=True):
                     _check_cancel(cancel)
                     docs = []
-                    for fields, (text, folded), ents in zip(paras, texts, entities, strict=True):
-                        analysis = analyzer.reanalyse_paragraph(folded, fields.get("seg", b""))
+                    new_words: Counter[str] = Counter()
+                    for fields, (text, folded, _n), (ents, seg) in zip(
+                        paras, texts, results, strict=True
+                    ):
+                        stored = fields.get("seg", b"")
+                        analysis = analyzer.reanalyse_paragraph(folded, seg or stored)
+                        if seg is not None:  # segmented only now: new lexicon words
+                            new_words.update(set(analysis.han_words))
                         number = int(fields.get("para", 0))
                         docs.append(_paragraph_doc(aid, number, text, analysis, ents))
+                    for word, n in new_words.items():
+                        cur = state.lexicon.get(word)
+                        if cur is None:
+                            state.lexicon[word] = [n, list(pinyin.keys(word))]
+                        else:
+                            cur[0] += n
                     writer.delete_by_term("aid", aid)
                     _add_group(writer, _article_doc(dict(meta), enriched=True), docs)
                     done_paragraphs += len(docs)
@@ -1162,18 +1446,19 @@ def enrich(
                     if progress:
                         progress(done, total, meta.get("path", ""))
                 if start + batch_articles < total:
+                    _save_lexicon(index_dir, state.lexicon)
                     _commit_segments(writer, [], merge=False, drop=False)
                     writer = state.writer()
                     searcher = writer.searcher()
             _check_cancel(cancel)
+            _save_lexicon(index_dir, state.lexicon)
             _commit_segments(writer, [], merge=True, drop=False)
             writer = None
         finally:
             if pool is not None:
                 pool.terminate()
                 pool.join()
-            if writer is not None and not writer.is_closed:
-                writer.cancel()
+            _abandon(writer)
     return done_paragraphs
 
 

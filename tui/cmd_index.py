@@ -58,6 +58,11 @@ def _open_backend(index_dir: Path | None):
 @click.option("--rebuild", is_flag=True, help="Start the index afresh.")
 @click.option("--wait", is_flag=True, help="Wait for another running index to finish.")
 @click.option(
+    "--no-entities",
+    is_flag=True,
+    help="Skip the entity pass (a later run without this flag catches up).",
+)
+@click.option(
     "--procs",
     type=click.IntRange(1, 64),
     default=None,
@@ -69,10 +74,15 @@ def index_command(
     prune: bool,
     rebuild: bool,
     wait: bool,
+    no_entities: bool,
     procs: int | None,
     index_dir: Path | None,
 ) -> None:
-    """Add or update the articles in PATH... (files or directories)."""
+    """Add or update the articles in PATH... (files or directories).
+
+    Two passes: the text is committed and searchable first; then entities (people,
+    places, organisations, dates, initiatives) are recognised and added, with their own
+    progress bar. An interrupted or skipped entity pass resumes on the next run."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -138,8 +148,71 @@ def index_command(
         _fail(f"indexing failed: {exc}", EXIT_FAILED)
 
     _print_report(console, report, time.monotonic() - started)
+    if no_entities:
+        console.print("entities: skipped (--no-entities); a later run adds them")
+    else:
+        _entity_pass(console, index_dir, procs)
     if report.failed:
         sys.exit(EXIT_FAILED)
+
+
+def _entity_pass(console, index_dir: Path | None, procs: int | None) -> None:
+    """Pass 2: recognise entities in every paragraph not yet enriched."""
+    import os
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    from g60_reader.corpus import entities
+    from g60_reader.index import store
+
+    started = time.monotonic()
+    progress = Progress(
+        TextColumn("entities"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("articles"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task("entities", total=None)
+
+    def on_progress(done: int, total: int, _message: str) -> None:
+        progress.update(task, completed=done, total=total or None)
+
+    nprocs = procs if procs is not None else (os.cpu_count() or 1)
+    try:
+        with progress:
+            paragraphs = store.enrich(
+                index_dir, entities.recognise, wait=True, progress=on_progress, procs=nprocs
+            )
+    except KeyboardInterrupt:
+        _fail(
+            "interrupted: the text is searchable; the entity pass resumes on the next run",
+            EXIT_INTERRUPTED,
+        )
+    except store.IndexBusy as exc:
+        _fail(str(exc), EXIT_BUSY)
+    except Exception as exc:  # no traceback reaches the user
+        _fail(f"entity pass failed: {exc}; the text is searchable", EXIT_FAILED)
+    status = entities.backend_status() if paragraphs else None
+    if status:
+        console.print(Text(status), soft_wrap=True)
+    elapsed = time.monotonic() - started
+    console.print(
+        Text(f"entities: {paragraphs} paragraphs enriched in {elapsed:.1f} s")
+        if paragraphs
+        else Text("entities: every paragraph already enriched")
+    )
 
 
 def _print_report(console, report, elapsed: float) -> None:
@@ -160,7 +233,24 @@ def _print_report(console, report, elapsed: float) -> None:
     )
     console.print(table)
     for path, reason in report.failed:
-        console.print(Text(f"{path}: {reason}"), soft_wrap=True)
+        console.print(Text(f"{printable(path)}: {printable(reason)}"), soft_wrap=True)
+
+
+def printable(text: str) -> str:
+    """``text`` on one terminal line: control characters escaped (``\\n``, ``\\x1b``),
+    undecodable file-name bytes shown as ``\\xNN``; everything else as it is."""
+    out = []
+    for ch in str(text):
+        o = ord(ch)
+        if o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0:
+            out.append(repr(ch)[1:-1])
+        elif 0xDC80 <= o <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif 0xD800 <= o <= 0xDFFF:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 @click.command("search")

@@ -263,3 +263,86 @@ def test_a_directory_with_other_files_is_never_wiped(tmp_path, corpus):
     with pytest.raises(store.IndexError_, match="not an index directory"):
         store.update(precious, [corpus], procs=1)
     assert (precious / "diary.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def _no_entities(text: str, folded: str) -> list:
+    return []
+
+
+def test_lean_first_pass_is_searchable_and_the_entity_pass_adds_words(tmp_path, corpus):
+    lean, full = tmp_path / "lean", tmp_path / "full"
+    before = analyzer.counters["segment"]
+    store.update(lean, [corpus], segment=False)
+    assert analyzer.counters["segment"] == before  # no jieba in the lean pass
+    store.update(full, [corpus], segment=True)
+    # every substring is searchable at once; pinyin needs the words jieba finds
+    for query in ("嘉兴", "长三角一体化", '"数字经济"', "G60"):
+        assert hits(lean, query) == hits(full, query) != set()
+    assert hits(lean, "hangzhou") == set()
+    assert store.load_lexicon(lean) == {}
+
+    assert store.enrich(lean, _no_entities) == 5
+    assert analyzer.counters["segment"] > before
+    assert hits(lean, "hangzhou") == hits(full, "hangzhou") != set()
+    assert set(store.load_lexicon(lean)) == set(store.load_lexicon(full))
+    b = WhooshBackend(lean)
+    try:
+        assert b.stats().enriched_paragraphs == 5
+        assert [h.paragraph for h in b.search("一体化").hits] == [2]
+    finally:
+        b.close()
+
+
+def test_entity_pass_leaves_no_dead_segments_behind(tmp_path, corpus):
+    index_dir = tmp_path / "ix"
+    store.update(index_dir, [corpus], procs=1, batch_bytes=1)  # one segment per file
+    assert len(store.open_index(index_dir)._segments()) == 3
+    expected = {q: hits(index_dir, q) for q in ("嘉兴", "长三角", "G60")}
+    live: list[list[int]] = []
+
+    def look(done, total, message):  # between batches: earlier batches are committed
+        live.append([s.doc_count() for s in store.open_index(index_dir)._segments()])
+
+    assert store.enrich(index_dir, _no_entities, batch_articles=1, progress=look) == 5
+    assert len(live) == 4 and all(all(n > 0 for n in counts) for counts in live)
+    segments = store.open_index(index_dir)._segments()
+    # every document was replaced: the old segments are gone, not kept fully deleted
+    assert all(s.doc_count() > 0 for s in segments)
+    assert all(s.deleted_count() * 3 <= s.doc_count_all() for s in segments)
+    assert sum(s.doc_count_all() for s in segments) == 3 + 5
+    assert {q: hits(index_dir, q) for q in expected} == expected
+
+
+def test_a_damaged_index_is_reported_and_kept_until_rebuild(tmp_path, corpus):
+    index_dir = tmp_path / "ix"
+    store.update(index_dir, [corpus])
+    biggest = max(index_dir.glob("MAIN_*.*"), key=lambda p: p.stat().st_size)
+    with open(biggest, "r+b") as fh:
+        fh.truncate(biggest.stat().st_size // 2)
+    before = sorted((p.name, p.stat().st_size) for p in index_dir.iterdir())
+    with pytest.raises(store.IndexDamaged, match="--rebuild"):
+        WhooshBackend(index_dir)
+    with pytest.raises(store.IndexDamaged, match=biggest.name):
+        store.update(index_dir, [corpus])
+    after = sorted((p.name, p.stat().st_size) for p in index_dir.iterdir())
+    assert [x for x in after if x[0] != store.LOCK_NAME] == [
+        x for x in before if x[0] != store.LOCK_NAME
+    ]
+    store.update(index_dir, [corpus], rebuild=True)
+    assert hits(index_dir, "长三角") == {("a.txt", 2)}
+
+
+def test_large_merges_in_the_main_process_spill_and_commit(tmp_path, corpus, monkeypatch):
+    """A writer whose postings overflow to run files (a big merge or entity pass in the
+    main process) commits and cleans up its spill directory."""
+    original = store._TermPool.__init__
+
+    def tiny(self, tempdir, limit=2_000_000):
+        original(self, tempdir, limit=5)
+
+    index_dir = tmp_path / "ix"
+    store.update(index_dir, [corpus], procs=1, batch_bytes=1)
+    monkeypatch.setattr(store._TermPool, "__init__", tiny)
+    assert store.enrich(index_dir, _no_entities, batch_articles=1) == 5
+    assert not list(index_dir.glob(f"{store.INDEX_NAME}.tmp*"))
+    assert hits(index_dir, "长三角一体化") == {("a.txt", 2)}

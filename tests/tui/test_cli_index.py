@@ -128,3 +128,44 @@ def test_index_into_a_foreign_directory_exits_2(env):
     assert res.exit_code == 2
     assert "not an index directory" in res.stderr
     assert (other / "keep.txt").exists()
+
+
+def test_two_passes_then_entities_end_to_end(env):
+    from g60_reader.tui.cmd_entities import entities_command
+
+    tmp, corpus = env
+    ix = str(tmp / "ix")
+    res = run(index_command, [str(corpus), "--index-dir", ix, "--no-entities"])
+    assert res.exit_code == 0, res.output
+    assert "entities: skipped" in res.stderr
+    res = run(entities_command, ["--index-dir", ix, "--json"])
+    assert res.exit_code == 0
+    assert all(not rows for rows in json.loads(res.stdout).values())
+    res = run(search_command, ["person:陈龙", "--index-dir", ix, "--json"])
+    assert res.exit_code == 0 and res.stdout == ""  # text only, no entities yet
+
+    # a later run with nothing new still catches up on the entity pass
+    res = run(index_command, [str(corpus), "--index-dir", ix])
+    assert res.exit_code == 0, res.output
+    assert "│     0 │" in res.stderr
+    assert "paragraphs enriched" in res.stderr
+
+    res = run(entities_command, ["--index-dir", ix, "--json", "--type", "person"])
+    assert res.exit_code == 0
+    people = {row["text"]: row["count"] for row in json.loads(res.stdout)["person"]}
+    assert people.get("陈龙", 0) >= 1
+    res = run(entities_command, ["--index-dir", ix, "--json", "--type", "place"])
+    places = {row["text"] for row in json.loads(res.stdout)["place"]}
+    assert {"嘉兴", "杭州"} <= places
+
+    # entity filters work in either script, and a short place name finds its longer forms
+    for query in ("person:陈龙", "person:陳龍"):
+        res = run(search_command, [query, "--index-dir", ix, "--json"])
+        rows = [json.loads(line) for line in res.stdout.splitlines()]
+        assert rows and all("陳龍" in r["text"] or "陈龙" in r["text"] for r in rows)
+    res = run(search_command, ["place:杭州 零跑", "--index-dir", ix, "--json"])
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [r["title"] for r in rows] == ["杭州新闻"]
+
+    res = run(index_command, [str(corpus), "--index-dir", ix])
+    assert "every paragraph already enriched" in res.stderr
