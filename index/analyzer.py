@@ -50,7 +50,7 @@ from whoosh.system import emptybytes, pack_uint
 
 from g60_reader.corpus.fold import fold
 
-from .paths import cache_dir
+from .paths import cache_dir, point_jieba_cache
 
 WORD_BONUS = 1.0  # extra weight of a bigram that is also a whole jieba word
 
@@ -105,6 +105,7 @@ def jieba_tokenizer():  # -> jieba.Tokenizer
 
             logging.getLogger("jieba").setLevel(logging.WARNING)
             jieba.setLogLevel(logging.WARNING)
+            point_jieba_cache()  # the global tokenizer too (jieba.posseg uses it)
             tk = jieba.Tokenizer()
             tk.tmp_dir = str(cache_dir())
             tk.cache_file = "jieba.cache"

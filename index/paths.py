@@ -43,3 +43,13 @@ def cache_dir() -> Path:
 def resolve_index_dir(index_dir: str | os.PathLike[str] | None) -> Path:
     """The index directory to use: the given one or the default."""
     return Path(index_dir).expanduser() if index_dir else default_index_dir()
+
+
+def point_jieba_cache() -> None:
+    """Make jieba's process-wide tokenizer (used by ``jieba.posseg``, e.g. the entity
+    recogniser's fallback) keep its dictionary cache in our cache directory instead of
+    the shared ``/tmp`` default. Cheap: it only sets where the cache goes."""
+    import jieba
+
+    jieba.dt.tmp_dir = str(cache_dir())
+    jieba.dt.cache_file = "jieba.cache"

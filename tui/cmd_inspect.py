@@ -56,6 +56,9 @@ def _json_line(obj: dict[str, object]) -> str:
 def article_entities(article: Article) -> Entities:
     """Each body paragraph's entity spans (non-overlapping, as the reader shows them)."""
     from g60_reader.corpus.entities import recognise_many
+    from g60_reader.index.paths import point_jieba_cache
+
+    point_jieba_cache()  # if the recogniser falls back to jieba.posseg
 
     paragraphs = article.paragraphs
     return recognise_many([p.text for p in paragraphs], [p.folded for p in paragraphs])

@@ -114,3 +114,16 @@ def test_pinyin_initials_and_longer_words():
     assert pinyin.is_pinyin_query("jinhua")
     assert not pinyin.is_pinyin_query("j")
     assert not pinyin.is_pinyin_query("g60")
+
+
+def test_jieba_caches_live_in_the_apps_cache_directory(tmp_path, monkeypatch):
+    import jieba
+
+    from g60_reader.index import analyzer
+    from g60_reader.index.paths import cache_dir, point_jieba_cache
+
+    monkeypatch.setenv("G60_READER_HOME", str(tmp_path))
+    monkeypatch.setattr(jieba.dt, "tmp_dir", None)
+    point_jieba_cache()
+    assert jieba.dt.tmp_dir == str(tmp_path / "cache") == str(cache_dir())
+    assert not str(analyzer.jieba_tokenizer().tmp_dir).startswith("/tmp")
