@@ -89,33 +89,34 @@ class _PreMixin:
         return super().index(value, **kwargs)
 
 
-class SubwordField(_PreMixin, fields.FieldType):
+class _TokenField(_PreMixin, fields.FieldType):
+    """Scored, unstored text analysed by our analyzer (or given pre-analysed); the
+    subclasses differ only in what a posting records."""
+
+    format_class: type = Positions
+
+    def __init__(self, field_boost: float = 1.0) -> None:
+        self.analyzer = SubwordAnalyzer()
+        self.format = self.format_class(field_boost=field_boost)
+        self.vector = None
+        self.scorable = True
+        self.stored = False
+        self.unique = False
+        self.column_type = None
+        self.spelling = False
+
+
+class SubwordField(_TokenField):
     """Sub-word (bigram) text with positions and length normalisation."""
 
-    def __init__(self, field_boost: float = 1.0) -> None:
-        self.analyzer = SubwordAnalyzer()
-        self.format = Positions(field_boost=field_boost)
-        self.vector = None
-        self.scorable = True
-        self.stored = False
-        self.unique = False
-        self.column_type = None
-        self.spelling = False
-        self.multitoken_query = "phrase"
+    format_class = Positions
+    multitoken_query = "phrase"
 
 
-class WordField(_PreMixin, fields.FieldType):
+class WordField(_TokenField):
     """jieba words (frequencies only)."""
 
-    def __init__(self, field_boost: float = 1.0) -> None:
-        self.analyzer = SubwordAnalyzer()
-        self.format = Frequency(field_boost=field_boost)
-        self.vector = None
-        self.scorable = True
-        self.stored = False
-        self.unique = False
-        self.column_type = None
-        self.spelling = False
+    format_class = Frequency
 
 
 class KeywordField(_PreMixin, fields.KEYWORD):
