@@ -1063,12 +1063,10 @@ class _RunState:
         report.removed += len(old_ids - set(out.aids))
         report.paragraphs += out.paragraphs
         self.paragraphs += out.paragraphs
-        for word, (n, keys) in out.words.items():
-            cur = self.lexicon.get(word)
-            if cur is None:
-                self.lexicon[word] = [n, keys]
-            else:
-                cur[0] += n
+        counted = out.words  # word -> (count, keys computed by the worker)
+        _merge_lexicon(
+            self.lexicon, ((w, n) for w, (n, _) in counted.items()), lambda w: counted[w][1]
+        )
         return sorted(old_ids)
 
     def prune(self, writer, doomed: set[str]) -> None:
@@ -1104,6 +1102,25 @@ def _abandon(writer: FastWriter | None) -> None:
         if lock is not None and getattr(lock, "fd", None) is not None:
             with contextlib.suppress(Exception):
                 lock.release()
+
+
+def _pinyin_keys(word: str) -> list[str]:
+    return list(pinyin.keys(word))
+
+
+def _merge_lexicon(
+    lexicon: dict[str, list],
+    counts: Iterable[tuple[str, int]],
+    keys_of: Callable[[str], list[str]] = _pinyin_keys,
+) -> None:
+    """Add word counts to the pinyin lexicon (``word -> [count, keys]``); keys are only
+    looked up for words the lexicon does not know yet."""
+    for word, n in counts:
+        cur = lexicon.get(word)
+        if cur is None:
+            lexicon[word] = [n, keys_of(word)]
+        else:
+            cur[0] += n
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:
@@ -1266,12 +1283,7 @@ def add_articles(
                     words.update(set(analysis.han_words))
                 _add_group(writer, _article_doc(meta, enriched=False), docs)
                 report.paragraphs += len(article.paragraphs)
-            for word, n in words.items():
-                cur = state.lexicon.get(word)
-                if cur is None:
-                    state.lexicon[word] = [n, list(pinyin.keys(word))]
-                else:
-                    cur[0] += n
+            _merge_lexicon(state.lexicon, words.items())
             state.commit(writer, [], final=True)
             writer = None
         finally:
@@ -1433,12 +1445,7 @@ def enrich(
                             new_words.update(set(analysis.han_words))
                         number = int(fields.get("para", 0))
                         docs.append(_paragraph_doc(aid, number, text, analysis, ents))
-                    for word, n in new_words.items():
-                        cur = state.lexicon.get(word)
-                        if cur is None:
-                            state.lexicon[word] = [n, list(pinyin.keys(word))]
-                        else:
-                            cur[0] += n
+                    _merge_lexicon(state.lexicon, new_words.items())
                     writer.delete_by_term("aid", aid)
                     _add_group(writer, _article_doc(dict(meta), enriched=True), docs)
                     done_paragraphs += len(docs)
