@@ -5,7 +5,8 @@ load) runs on the folded (OpenCC ``t2s``, same length) text, and general rules a
 shipped gazetteer refine what it finds:
 
 - gazetteer names (the G60 cities, provinces, prefecture-level cities, regions,
-  initiatives) count where they stand as words: the match must start and end on token
+  initiatives, and well-known organisations: 国务院, 新华社, 联合国 ...) count where they
+  stand as words: the match must start and end on token
   boundaries, so 金华 inside a tagged person name 张金华 stays untouched;
 - organisations grow over suffixes: a tagged organisation, place or proper noun followed
   by nouns ending in 有限公司, 集团, 大学, 政协, 日报, 产业园, 委员会 ... is one
@@ -343,7 +344,10 @@ ORG_SUFFIXES = tuple(
                 晚报 早报 时报 报社 杂志社 出版社 通讯社 电视台 广播电台 电台 产业园 工业园
                 科技园 创业园 孵化器 银行 协会 学会 商会 联合会 基金会 理事会 联盟 联社
                 合作社 俱乐部 中心 事务所 派出所 分行 支行 附中 附小 局 厅 署 部 办公室 侨办
-                外办 台办 港澳办 党 社 馆 厂 队
+                外办 台办 港澳办 党 社 馆 厂 队 交易所 委会 联谊会 研究会 促进会 代表团 观察团
+                歌舞团 艺术团 剧团 乐团 军区 司 研究室 书记处 中央 地委 特委 团委 村委 教委 科委
+                计委 体委 经委 民委 建委 农委 侨委 政法委 计生委 经贸委 文明委 妇联 文联 侨联
+                青联 学联 工商联 科协 作协 文联 残联
                 """
             )
         ),
@@ -353,14 +357,21 @@ ORG_SUFFIXES = tuple(
 )
 _ONE_CHAR_SUFFIXES = {s for s in ORG_SUFFIXES if len(s) == 1}
 _LONG_SUFFIXES = tuple(s for s in ORG_SUFFIXES if len(s) >= 2)
+_ONE_CHAR_SUFFIX_TUPLE = tuple(sorted(_ONE_CHAR_SUFFIXES))
 #: Organisations whose name holds a place only as a name (a team is not about its
 #: city: 中国队, 辽宁队); no place is listed inside them in nested mode.
 _NAME_ONLY_SUFFIXES = ("队",)
 _COMPANY_SUFFIXES = ("公司", "集团", "控股", "银行", "厂")
 # Tokens that end like an organisation but are not one.
 _NOT_ORG_TAIL = set(
-    _words("市中心 中心 全部 内部 外部 干部 局部 本部 全党 各部 总部 西部 东部 南部 北部 中部 队员")
+    _words(
+        """市中心 中心 全部 内部 外部 干部 局部 本部 全党 各部 总部 西部 东部 南部 北部 中部 队员
+        部署 部分 部门 社会 全社会 大部 军队 团队 上司 官司"""
+    )
 )
+#: Words the tagger sometimes calls organisations that name a nation or the world, not a
+#: body (中华瑰宝, 华夏文明).
+_NOT_ORG_WORDS = frozenset(_words("中华 华夏 世界 全国 国际 中外 本报 本刊 本台"))
 _CHAIN_TAGS = {"n", "nz", "vn", "an", "ORG", "nw", "j", "nt"}
 _MAX_CHAIN = 4
 _MAX_ORG = 24
@@ -480,11 +491,10 @@ def is_calendar(text: str) -> bool:
 def _ends_with_suffix(word: str) -> bool:
     if word in _NOT_ORG_TAIL:
         return False
-    for suffix in ORG_SUFFIXES:
-        if word.endswith(suffix):
-            # a one-character suffix needs a word of its own (公安局, 中国队), not 局 alone
-            return len(suffix) >= 2 or len(word) >= 2
-    return False
+    if word.endswith(_LONG_SUFFIXES):
+        return True
+    # a one-character suffix needs a word of its own (公安局, 中国队), not 局 alone
+    return len(word) >= 2 and word.endswith(_ONE_CHAR_SUFFIX_TUPLE)
 
 
 def _trim_after_suffix(word: str) -> int:
@@ -538,8 +548,9 @@ def place_prefix(word: str, gaz: Gazetteer) -> int:
 
 
 def _not_an_organisation(word: str) -> bool:
-    """Peoples (回族, 犹太人) and titles (国务委员, 国务卿) the tagger calls organisations."""
-    return word.endswith(("族", "人")) or bool(_TITLE_SUFFIX.search(word))
+    """Peoples (回族, 犹太人), religions (基督教, 伊斯兰教) and titles (国务委员, 国务卿)
+    the tagger calls organisations."""
+    return word.endswith(("族", "人", "教")) or bool(_TITLE_SUFFIX.search(word))
 
 
 def organisation_candidates(
@@ -560,16 +571,38 @@ def organisation_candidates(
     n = len(toks)
     for i, head in enumerate(toks):
         word = norm[head.start : head.end]
-        if head.tag == "ORG" and _place_plus_generic(word, gaz):
+        if head.tag == "ORG" and _is_dateline(norm, toks, i):
+            continue  # 本报讯, (本报)华沙电: a dateline, not an organisation
+        not_org = head.tag == "ORG" and (
+            word in _NOT_ORG_WORDS
+            or _is_quantity(norm, toks, i)
+            or _is_level_body(word)
+            or _split_title_or_count(norm, toks, i)
+        )
+        if head.tag == "ORG" and not not_org and i + 1 < n:
+            # 新华 + 社稿, 国大 + 党内: a listed organisation the tagger cut through
+            listed = _listed_across(norm, head, toks[i + 1], gaz)
+            if listed:
+                out.append(Candidate(head.start, listed, "organization", PRIO_RULE))
+                continue
+        if head.tag == "ORG" and (not_org or _place_plus_generic(word, gaz)):
             pass
         elif head.tag == "ORG" and len(word) >= 2 and not _not_an_organisation(word):
             if word[0] not in _DETERMINER_START or _ends_with_suffix(word):
-                end = head.start + _trim_after_suffix(word)
+                end = head.start + min(_trim_after_suffix(word), _listed_opening(word, gaz))
                 # a dateline's 讯/电 run on into the agency (1月18日讯新华社 ...)
                 dateline = word[0] in _DATELINE_CHARS and len(word) >= 3 and i > 0
                 dateline = dateline and (toks[i - 1].tag == "TIME" or norm[head.start - 1] == "日")
                 start = head.start + 1 if dateline else head.start
                 out.append(Candidate(start, end, "organization", PRIO_TAGGER))
+                if i + 1 < n and not _ends_with_suffix(word):
+                    # 中共北京 + 市委书记: the organisation word the title carries
+                    word_end = _org_word_before_title(norm, toks[i + 1])
+                    if word_end:
+                        out.append(Candidate(start, word_end, "organization", PRIO_RULE))
+        elif head.tag == "ORG" and (body := _organisation_before_title(word, gaz)):
+            # 中央军委委员: the organisation, then an officer's title
+            out.append(Candidate(head.start, head.start + body, "organization", PRIO_TAGGER))
         elif head.tag == "LOC" and _ends_with_long_suffix(word) and len(word) >= 4:
             # 安徽宿州市委: the tagger called an organisation a place
             out.append(Candidate(head.start, head.end, "organization", PRIO_TAGGER))
@@ -577,11 +610,17 @@ def organisation_candidates(
             out.append(Candidate(head.start, head.end, "organization", PRIO_TAGGER))
         if head.tag not in {"ORG", "LOC", "nz", "PER", "nw"} or word in _DATELINE_CHARS:
             continue
+        if word in _NOT_ORG_WORDS or (head.tag == "ORG" and not_org):
+            continue
         best = None
         for j in range(i + 1, min(n, i + 1 + _MAX_CHAIN)):
             tok = toks[j]
             if tok.tag not in _CHAIN_TAGS or tok.end - head.start > _MAX_ORG:
                 break
+            if tok.tag in {"ORG", "LOC"} and _dateline_place_at(norm, toks, j):
+                break  # 新华社联合国1月12日电: the agency, then the dateline's place
+            if _is_title_noun(norm, tok):
+                break  # 俄罗斯总理切尔诺(梅尔金): a title ends the name
             tail = norm[tok.start : tok.end]
             if head.tag == "PER":
                 if tail.endswith(_COMPANY_SUFFIXES) and tail not in _NOT_ORG_TAIL:
@@ -592,6 +631,142 @@ def organisation_candidates(
         if best is not None:
             out.append(Candidate(head.start, best, "organization", PRIO_RULE))
     return out
+
+
+#: Administrative levels that, with an organisation word and no name, make a common
+#: noun (省委, 市政府, 县人民法院: "the provincial committee"), not an organisation's name.
+_LEVELS = _words("省 市 县 区 乡 镇 村 州 盟 旗 自治区 自治州 自治县 特区 全省 全市 各省 各市 各县")
+_LEVEL_BODY = re.compile(
+    "^(?:"
+    + "|".join(sorted(_LEVELS, key=len, reverse=True))
+    + ")(?:"
+    + "|".join(
+        sorted(
+            set(ORG_SUFFIXES)
+            | set(_words("委 人民政府 人民法院 高级人民法院 中级人民法院 人民检察院 总工会"))
+            | set(_words("人大常委会 委宣传部 委组织部 妇联 团委 政府办公厅")),
+            key=len,
+            reverse=True,
+        )
+    )
+    + ")$"
+)
+
+
+def _is_level_body(word: str) -> bool:
+    """省委, 市政府, 县人民法院: a level and an organisation word, no name."""
+    return bool(_LEVEL_BODY.match(word))
+
+
+def _split_title_or_count(norm: str, toks: Sequence[Token], i: int) -> bool:
+    """国务 + 委员 (a title the tagger split), 从一 + 个 (a count): not organisations."""
+    tok, nxt = toks[i], toks[i + 1] if i + 1 < len(toks) else None
+    if nxt is None:
+        return False
+    word, after = norm[tok.start : tok.end], norm[nxt.start : nxt.end]
+    if (word + after) in _TITLE_SET and nxt.start == tok.end:
+        return True
+    return nxt.tag == "q" and word[-1] in "一二三四五六七八九十两几"
+
+
+def _listed_across(norm: str, head: Token, nxt: Token, gaz: Gazetteer) -> int:
+    """End of a listed organisation that starts with ``head`` and ends inside the next
+    token (新华 + 社稿 -> 新华社), or 0."""
+    if nxt.start != head.end or norm[nxt.start : nxt.end] in _NOT_ORG_TAIL:
+        return 0  # 广电 + 部门: the next token is a word of its own
+    ends = [
+        head.start + m.end
+        for m in gaz.find(norm[head.start : nxt.end])
+        if m.start == 0
+        and m.entry.type == "organization"
+        and head.start + m.end > head.end
+        and head.start + m.end < nxt.end
+    ]
+    return max(ends, default=0)
+
+
+def _organisation_before_title(word: str, gaz: Gazetteer) -> int:
+    """Length of the organisation a tagged span holds before a title (中央军委委员 ->
+    中央军委), or 0: the part before must be listed or end in an organisation word."""
+    m = _TITLE_SUFFIX.search(word)
+    if not m or m.start() < 2:
+        return 0
+    body = word[: m.start()]
+    entry = gaz.lookup(body)
+    listed = entry is not None and entry.type == "organization"
+    return len(body) if listed or _ends_with_suffix(body) else 0
+
+
+def _org_word_before_title(norm: str, tok: Token) -> int:
+    """End of the organisation word a title noun opens with (市委 of 市委书记), or 0."""
+    word = norm[tok.start : tok.end]
+    if tok.tag != "n":
+        return 0
+    for suffix in _LONG_SUFFIXES:
+        if word.startswith(suffix) and word[len(suffix) :] in _TITLE_SET:
+            return tok.start + len(suffix)
+    return 0
+
+
+_TITLE_SET = frozenset(TITLES)
+
+
+def _is_dateline(norm: str, toks: Sequence[Token], i: int) -> bool:
+    """A token the tagger called an organisation that is a dateline: 本报讯, or a place
+    and the dateline's 电/讯 after 本报 (本报华沙电, 本报渥太华电)."""
+    word = norm[toks[i].start : toks[i].end]
+    if word in _DATELINE_WORDS:
+        return True
+    return word.endswith(_DATELINE_CHARS) and _after_own_paper(norm, toks[i].start)
+
+
+_DATELINE_WORDS = frozenset(_words("本报讯 本刊讯 本台讯 本报电"))
+_OWN_PAPER = ("本报", "本刊", "本台")
+
+
+def _after_own_paper(norm: str, at: int) -> bool:
+    before = norm[max(0, at - 4) : at].rstrip(" \u3000")
+    return before.endswith(_OWN_PAPER)
+
+
+def _dateline_place_at(norm: str, toks: Sequence[Token], j: int) -> bool:
+    """Token ``j`` is a dateline's place: a date then 电/讯 follow it, perhaps after a
+    bracketed note (新华社联合国1月12日电, 新华社杰里科（约旦河西岸）1月25日电)."""
+    k = j + 1
+    if k < len(toks) and norm[toks[k].start : toks[k].end] in {"(", "（"}:
+        while k < len(toks) and norm[toks[k].start : toks[k].end] not in {")", "）"}:
+            k += 1
+        k += 1
+    if k >= len(toks) or toks[k].tag != "TIME":
+        return False
+    rest = norm[toks[k].end : toks[k].end + 1]
+    return rest in _DATELINE_CHARS or norm[toks[k].end - 1] in _DATELINE_CHARS
+
+
+def _is_quantity(norm: str, toks: Sequence[Token], i: int) -> bool:
+    """万立方米 after a number (500万立方米): a quantity the tagger called an organisation."""
+    tok = toks[i]
+    return (
+        norm[tok.start] in "万亿千百"
+        and i > 0
+        and toks[i - 1].tag == "m"
+        and toks[i - 1].end == tok.start
+    )
+
+
+def _listed_opening(word: str, gaz: Gazetteer) -> int:
+    """A tagged organisation that opens with a listed one and runs on into words that end
+    in no organisation word (联合国武器 of 联合国武器核查小组, 国务院外 of 国务院外办,
+    文化部艺术家 of 文化部艺术家联谊会): the listed organisation only. Its length, or
+    ``len(word)`` when the rule does not apply."""
+    if _ends_with_suffix(word):
+        return len(word)
+    ends = [
+        m.end
+        for m in gaz.find(word)
+        if m.start == 0 and m.entry.type == "organization" and m.end < len(word)
+    ]
+    return max(ends) if ends else len(word)
 
 
 def place_candidates(norm: str, toks: Sequence[Token], gaz: Gazetteer) -> list[Candidate]:
@@ -616,9 +791,7 @@ def place_candidates(norm: str, toks: Sequence[Token], gaz: Gazetteer) -> list[C
             continue
         if len(word) >= 4 and _ends_with_long_suffix(word):
             continue  # an organisation (安徽宿州市委), see organisation_candidates
-        end = tok.end
-        if word.endswith(_REGION_WORD) and len(word) - len(_REGION_WORD) >= 2:
-            end -= len(_REGION_WORD)
+        end = tok.start + _place_without_generic_tail(word, gaz)
         if _route_follows(norm, end) and (
             all(c in abbreviations for c in word) or (len(word) == 2 and word not in gaz)
         ):
@@ -628,6 +801,14 @@ def place_candidates(norm: str, toks: Sequence[Token], gaz: Gazetteer) -> list[C
         if tok.tag == "ORG" and _place_plus_generic(norm[tok.start : tok.end], gaz):
             prefix = place_prefix(norm[tok.start : tok.end], gaz)
             out.append(Candidate(tok.start, tok.start + prefix, "place", PRIO_TAGGER))
+    for k, tok in enumerate(toks):  # 本报华沙电 (tagged an organisation): the place
+        if (
+            tok.tag == "ORG"
+            and tok.end - tok.start >= 3
+            and _is_dateline(norm, toks, k)
+            and norm[tok.start : tok.end - 1] not in _OWN_PAPER
+        ):
+            out.append(Candidate(tok.start, tok.end - 1, "place", PRIO_TAGGER))
     i, n = 0, len(toks)
     while i < n:
         j = i
@@ -646,6 +827,31 @@ def place_candidates(norm: str, toks: Sequence[Token], gaz: Gazetteer) -> list[C
 
 
 _REGION_WORD = "地区"
+#: Words after a place's name that are not part of it (People's Daily: 新疆/ns 西部/f).
+_DIRECTION_TAILS = tuple(
+    sorted(
+        _words("地区 东部 西部 南部 北部 中部 东北部 东南部 西北部 西南部 南端 北端 东端 西端"),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def _place_without_generic_tail(word: str, gaz: Gazetteer) -> int:
+    """Length of a tagged place without a generic tail: 亚洲地区 -> 亚洲, 新疆西部 ->
+    新疆 (a direction), 美国人 -> 美国 (a people, when the gazetteer knows the place),
+    美国国务卿 -> 美国 (a title)."""
+    for tail in _DIRECTION_TAILS:
+        if word.endswith(tail) and len(word) - len(tail) >= 2:
+            return len(word) - len(tail)
+    if word.endswith("人") and word[:-1] in gaz:
+        return len(word) - 1
+    m = _TITLE_SUFFIX.search(word)
+    if m and m.start() >= 2 and word[: m.start()] in gaz:
+        return m.start()
+    return len(word)
+
+
 _ROUTE_WORDS = ("铁路", "干线", "线", "高速", "公路", "航线", "高铁", "动车")
 
 
@@ -727,8 +933,26 @@ def person_candidates(
         elif not (word in people or (k >= 1 and _is_title_noun(norm, toks[k - 1]))):
             continue
         out.append(Candidate(start, tok.end, "person", PRIO_RULE))
+    # 菲拉利首相, 总理切尔诺: a name the tagger called an organisation
+    for k, tok in enumerate(toks):
+        if tok.tag != "ORG" or tok.end - tok.start < 2:
+            continue
+        word = norm[tok.start : tok.end]
+        if word in gaz or _ends_with_suffix(word) or not _ALL_HAN_NAME.match(word):
+            continue
+        nxt = norm[toks[k + 1].start : toks[k + 1].end] if k + 1 < len(toks) else ""
+        after_title = k >= 1 and _is_title_noun(norm, toks[k - 1])
+        if word in people or nxt in _PERSONAL_TITLES or after_title:
+            out.append(Candidate(tok.start, tok.end, "person", PRIO_RULE))
     out.extend(byline_people(norm))
     return out
+
+
+#: Titles written after a person's name, never after an organisation's (菲拉利首相;
+#: but 联合国秘书长, 微软总裁).
+_PERSONAL_TITLES = frozenset(
+    _words("首相 总统 副总统 总理 国王 女王 亲王 王子 先生 女士 夫人 小姐 教授 博士 将军 同志")
+)
 
 
 #: Characters the tagger runs a name on into: verbs, conjunctions, prepositions, 家.

@@ -1,6 +1,9 @@
-"""The shipped gazetteer: well-known places, regions and initiatives, matched on folded text.
+"""The shipped gazetteer: well-known places, regions, initiatives and organisations,
+matched on folded text.
 
-The data lives in ``corpus/data/gazetteer.tsv`` (its header documents the format). Names
+The data lives in ``corpus/data/gazetteer.tsv`` (places, regions, initiatives; its header
+documents the format) and ``corpus/data/organisations.tsv`` (well-known Chinese and
+international organisations, same format). Names
 are stored in Simplified script and are folded once more with the same ``t2s`` folding as
 the text, so a name matches Traditional and Simplified writing alike. Matching here is
 plain string search; whether a match stands as a word is decided by the recogniser, which
@@ -15,6 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 
 GAZETTEER_PATH = Path(__file__).resolve().parent / "data" / "gazetteer.tsv"
+ORGANISATIONS_PATH = GAZETTEER_PATH.with_name("organisations.tsv")
+#: The shipped files, read in this order (the first entry for a form wins).
+DATA_PATHS = (GAZETTEER_PATH, ORGANISATIONS_PATH)
 TYPES = ("place", "organization", "initiative")
 ABBREVIATION = "abbreviation"
 
@@ -117,6 +123,8 @@ def _default_fold(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
-    """The shipped gazetteer (loaded once per process)."""
-    text = GAZETTEER_PATH.read_text(encoding="utf-8")
-    return Gazetteer(parse(text, str(GAZETTEER_PATH)), fold=_default_fold)
+    """The shipped gazetteer: places and organisations (loaded once per process)."""
+    entries: list[Entry] = []
+    for path in DATA_PATHS:
+        entries.extend(parse(path.read_text(encoding="utf-8"), str(path)))
+    return Gazetteer(entries, fold=_default_fold)

@@ -34,6 +34,7 @@ def test_wheel_carries_the_sample_gazetteer_and_css(wheel: zipfile.ZipFile) -> N
     names = set(wheel.namelist())
     assert "g60_reader/corpus/data/000_c6dd73ee9f6b25ea.txt" in names
     assert "g60_reader/corpus/data/gazetteer.tsv" in names
+    assert "g60_reader/corpus/data/organisations.tsv" in names
     assert "g60_reader/tui/app.tcss" in names
     for layer in ("corpus", "index", "tui"):
         assert f"g60_reader/{layer}/__init__.py" in names

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from g60_reader.corpus import entities as E
 from g60_reader.corpus import gazetteer as G
-from g60_reader.corpus.fold import fold
+from g60_reader.corpus.fold import fold, to_traditional
 from g60_reader.corpus.model import ENTITY_TYPES, Article, EntitySpan
 from g60_reader.corpus.readers import load_sample
 
@@ -123,7 +123,7 @@ def test_sample_key_facts(article):
 
 
 def test_gazetteer_holds_no_name_specific_to_the_sample():
-    data = G.GAZETTEER_PATH.read_text(encoding="utf-8")
+    data = "".join(path.read_text(encoding="utf-8") for path in G.DATA_PATHS)
     for name in ("陈龙", "陳龍", "盛游", "零跑", "孙景淼", "陶诚华", "郑余良", "张伟亚", "龙芯"):
         assert name not in data
 
@@ -615,6 +615,174 @@ def test_environment_variable_forces_the_fallback(fresh_backend, monkeypatch):
     check_spans(text, E.recognise(text))
 
 
+# ----------------------------------------------------------------------------- organisations
+# Each rule is checked on hand-made tagger tokens, in Simplified and in Traditional script
+# (the rules read the folded text; offsets stay the same).
+
+
+def both_scripts(simplified: str) -> list[str]:
+    traditional = to_traditional(simplified)
+    assert len(traditional) == len(simplified)
+    return [simplified, traditional]
+
+
+def flat_view(text: str, toks: list[E.Token], *, nested: bool = False) -> set[tuple[str, str]]:
+    spans = E.spans_from_tokens(text, fold(text), toks, nested=nested)
+    check_spans(text, spans, flat=not nested)
+    return {(fold(s.text), s.type) for s in spans}
+
+
+def test_shipped_organisations_load_and_are_simplified():
+    entries = G.parse(G.ORGANISATIONS_PATH.read_text(encoding="utf-8"))
+    assert len(entries) > 300
+    assert {e.type for e in entries} == {"organization"}
+    for entry in entries:
+        assert fold(entry.name) == entry.name, entry.name
+    gaz = G.default_gazetteer()
+    for name in ("联合国", "国务院", "新华社", "外交部", "北约", "世界卫生组织", "中共中央"):
+        assert gaz.lookup(name).type == "organization", name
+    assert gaz.lookup("聯合國").canonical == "联合国"  # Traditional folds first
+    assert gaz.lookup("世卫组织").canonical == "世界卫生组织"  # a short form
+    assert gaz.lookup("杭州").type == "place"  # places keep their entries
+
+
+def test_listed_organisation_the_tagger_missed():
+    # 地质部 tagged a common noun: the list makes it an organisation, in either script
+    for text in both_scripts("地质部召开会议"):
+        toks = [E.Token(0, 3, "n"), E.Token(3, 5, "v"), E.Token(5, 7, "n")]
+        assert ("地质部", "organization") in flat_view(text, toks)
+    # a listed name counts only on token boundaries (民建 inside 民建设: no)
+    toks = [E.Token(0, 1, "n"), E.Token(1, 3, "n")]
+    assert flat_view("民建设", toks) == set()
+
+
+def test_tagged_organisation_run_on_is_cut_back_to_the_listed_one():
+    for text in both_scripts("让联合国武器核查小组进入"):
+        toks = [E.Token(0, 1, "v"), E.Token(1, 6, "ORG"), E.Token(6, 8, "vn")]
+        toks += [E.Token(8, 10, "n"), E.Token(10, 12, "v")]
+        got = flat_view(text, toks)
+        assert ("联合国", "organization") in got
+        assert ("联合国武器", "organization") not in got
+    # the run-on ends in an organisation word: the longer name stands (联合国特委会)
+    for text in both_scripts("联合国特委会主席"):
+        toks = [E.Token(0, 6, "ORG"), E.Token(6, 8, "n")]
+        assert ("联合国特委会", "organization") in flat_view(text, toks)
+
+
+def test_listed_organisation_the_tagger_cut_through():
+    for text in both_scripts("（新华社稿）"):
+        toks = [E.Token(0, 1, "w"), E.Token(1, 3, "ORG"), E.Token(3, 5, "n"), E.Token(5, 6, "w")]
+        assert flat_view(text, toks) == {("新华社", "organization")}
+    # not when the next token is a word of its own (广电 + 部门)
+    toks = [E.Token(0, 2, "ORG"), E.Token(2, 4, "n")]
+    assert ("广电部", "organization") not in flat_view("广电部门", toks)
+
+
+def test_datelines_are_not_organisations():
+    for text in both_scripts("本报讯文化部近日"):
+        toks = [E.Token(0, 3, "ORG"), E.Token(3, 6, "ORG"), E.Token(6, 8, "TIME")]
+        assert flat_view(text, toks) == {("文化部", "organization")}
+    # 本报 + 华沙电: the place of the dateline, no organisation
+    for text in both_scripts("本报华沙电记者"):
+        toks = [E.Token(0, 2, "n"), E.Token(2, 5, "ORG"), E.Token(5, 7, "n")]
+        assert flat_view(text, toks) == {("华沙", "place")}
+    # 新华社 + 联合国 + date + 电: the agency and the dateline's place stay apart
+    for text in both_scripts("据新华社联合国1月12日电"):
+        toks = [E.Token(0, 1, "p"), E.Token(1, 4, "ORG"), E.Token(4, 7, "ORG")]
+        toks += [E.Token(7, 12, "TIME"), E.Token(12, 13, "n")]
+        got = flat_view(text, toks)
+        assert {("新华社", "organization"), ("联合国", "organization")} <= got
+        assert ("新华社联合国", "organization") not in got
+
+
+def test_level_and_organisation_word_without_a_name_is_not_an_organisation():
+    assert E._is_level_body("省委") and E._is_level_body("市政府")
+    assert E._is_level_body("县人民法院") and E._is_level_body("自治区党委")
+    assert not E._is_level_body("浙江省政协") and not E._is_level_body("国务院")
+    for text in both_scripts("省委、省政府部署"):
+        toks = [E.Token(0, 2, "ORG"), E.Token(2, 3, "w"), E.Token(3, 6, "ORG")]
+        toks.append(E.Token(6, 8, "vn"))
+        assert not any(kind == "organization" for _, kind in flat_view(text, toks))
+    # with a name it is one (浙江省政协 stays whole)
+    for text in both_scripts("浙江省政协召开"):
+        toks = [E.Token(0, 5, "ORG"), E.Token(5, 7, "v")]
+        assert ("浙江省政协", "organization") in flat_view(text, toks)
+
+
+def test_quantities_nations_religions_and_split_titles_are_not_organisations():
+    toks = [E.Token(0, 3, "m"), E.Token(3, 7, "ORG")]
+    assert flat_view("500万立方米", toks) == set()
+    for text in both_scripts("中华瑰宝和基督教"):
+        toks = [E.Token(0, 2, "ORG"), E.Token(2, 4, "n"), E.Token(4, 5, "c")]
+        toks.append(E.Token(5, 8, "ORG"))
+        assert flat_view(text, toks) == set()
+    for text in both_scripts("国务委员李贵鲜"):
+        toks = [E.Token(0, 2, "ORG"), E.Token(2, 4, "n"), E.Token(4, 7, "PER")]
+        assert flat_view(text, toks) == {("李贵鲜", "person")}
+    toks = [E.Token(0, 2, "ORG"), E.Token(2, 3, "q")]
+    assert flat_view("从一个", toks) == set()
+
+
+def test_organisation_word_carried_by_a_title():
+    for text in both_scripts("中共北京市委书记贾庆林"):
+        toks = [E.Token(0, 4, "ORG"), E.Token(4, 8, "n"), E.Token(8, 11, "PER")]
+        got = flat_view(text, toks)
+        assert ("中共北京市委", "organization") in got
+        assert ("贾庆林", "person") in got
+
+
+def test_tagged_organisation_with_a_title_keeps_the_organisation():
+    for text in both_scripts("中央军委委员张万年"):
+        toks = [E.Token(0, 6, "ORG"), E.Token(6, 9, "PER")]
+        got = flat_view(text, toks)
+        assert ("中央军委", "organization") in got
+        assert ("中央军委委员", "organization") not in got
+    # no organisation before the title: nothing (国务委员 is a title only)
+    assert flat_view("国务委员", [E.Token(0, 4, "ORG")]) == set()
+
+
+def test_title_ends_an_organisation_chain():
+    toks = [E.Token(0, 3, "LOC"), E.Token(3, 5, "n"), E.Token(5, 8, "ORG")]
+    got = flat_view("俄罗斯总理切尔诺", toks)
+    assert ("俄罗斯", "place") in got
+    assert not any(kind == "organization" for _, kind in got)
+    assert ("切尔诺", "person") in got  # a name after a title, not an organisation
+
+
+def test_name_tagged_organisation_before_a_personal_title_is_a_person():
+    for text in both_scripts("与菲拉利首相会谈"):
+        toks = [E.Token(0, 1, "p"), E.Token(1, 4, "ORG"), E.Token(4, 6, "n"), E.Token(6, 8, "v")]
+        assert flat_view(text, toks) == {("菲拉利", "person")}
+    # an organisation before its officer's title stays an organisation
+    toks = [E.Token(0, 2, "ORG"), E.Token(2, 4, "n")]
+    assert flat_view("微软总裁", toks) == {("微软", "organization")}
+
+
+def test_new_organisation_words():
+    for text, n in (("上海证券交易所在", 7), ("北京市教委", 5), ("平顶山市妇联", 6)):
+        toks = [E.Token(0, len(text), "ORG")]
+        assert (text[:n], "organization") in flat_view(text, toks), text
+    # 部署 ends in 部 but is no organisation word (省政府部署 is not one organisation)
+    assert not E._ends_with_suffix("部署")
+    assert E._ends_with_suffix("国家计委科技司")
+
+
+def test_generic_tail_after_a_place_is_cut_off():
+    gaz = G.default_gazetteer()
+    assert E._place_without_generic_tail("新疆西部", gaz) == 2
+    assert E._place_without_generic_tail("亚洲地区", gaz) == 2
+    assert E._place_without_generic_tail("美国人", gaz) == 2
+    assert E._place_without_generic_tail("美国国务卿", gaz) == 2
+    assert E._place_without_generic_tail("犹太人", gaz) == 3  # not a listed place
+    assert E._place_without_generic_tail("西部", gaz) == 2
+    for text in both_scripts("新疆西部和内蒙古东北部有小雪"):
+        toks = [E.Token(0, 4, "LOC"), E.Token(4, 5, "c"), E.Token(5, 11, "LOC")]
+        toks += [E.Token(11, 12, "v"), E.Token(12, 14, "n")]
+        got = flat_view(text, toks)
+        assert {("新疆", "place"), ("内蒙古", "place")} <= got
+        assert ("新疆西部", "place") not in got
+
+
 # ----------------------------------------------------------------------------- gazetteer data
 
 
@@ -655,6 +823,82 @@ def test_gazetteer_parse_errors_name_the_line(line, reason):
     with pytest.raises(G.GazetteerError, match=reason) as info:
         G.parse(f"# header\n\n{line}\n", "gaz.tsv")
     assert str(info.value).startswith("gaz.tsv:3: ")
+
+
+# ----------------------------------------------------------------------------- benchmark scoring
+# The People's Daily benchmark's sampling and its convention-fair organisation score
+# (tests/bench/entities_pd1998.py), on hand-made tagged paragraphs.
+
+
+def pd(line: str) -> list[Any]:
+    from tests.bench.pd1998 import Token
+
+    return [Token(*item.rsplit("/", 1)) for item in line.split()]
+
+
+def fair(line: str, *spans: tuple[int, int]) -> dict[str, float]:
+    from tests.bench.entities_pd1998 import fair_organisation_score
+
+    tokens = pd(line)
+    text = "".join(t.word for t in tokens)
+    preds = [EntitySpan(a, b, "organization", text[a:b]) for a, b in spans]
+    return fair_organisation_score([tokens], [preds])
+
+
+def test_development_sample_is_disjoint_from_the_evaluation_sample():
+    import random
+
+    from tests.bench.entities_pd1998 import dev_indices, eval_indices
+
+    paragraphs = [pd(f"段落{k % 50}/n 。/w") for k in range(300)]  # texts repeat
+    held = eval_indices(len(paragraphs), n=40, seed=1998)
+    assert held == random.Random(1998).sample(range(300), 40)  # the reported sample
+    dev = dev_indices(paragraphs, 60, 7, eval_n=40, eval_seed=1998)
+    held_texts = {paragraphs[k][0].word for k in held}
+    assert len(dev) == len(set(dev)) > 0
+    assert not set(dev) & set(held)
+    assert not {paragraphs[k][0].word for k in dev} & held_texts  # no same text either
+
+
+def test_fair_units_come_from_the_tokens():
+    from tests.bench.entities_pd1998 import organisation_units
+
+    units = organisation_units(pd("北京市/ns 政府/n 官员/n 说/v"))
+    assert [(u.start, u.end) for u in units] == [(0, 5)]  # cut after the last anchor
+    assert organisation_units(pd("政府/n 说/v")) == []  # one common noun alone
+    assert organisation_units(pd("执行/vn 任务/n")) == []  # a verbal noun never anchors
+    assert organisation_units(pd("太行/ns 山区/n")) == []  # nor does a place
+    # a one-character organisation word closing a run; an abbreviation ending in 联
+    assert [(u.start, u.end) for u in organisation_units(pd("国家/n 技术/n 监督/vn 局/n"))] == [
+        (0, 7)
+    ]
+    assert [(u.start, u.end) for u in organisation_units(pd("全国/n 妇联/j"))] == [(0, 4)]
+    assert organisation_units(pd("春联/n 对联/n")) == []
+
+
+def test_fair_score_is_lenient_only_on_the_left_edge():
+    line = "北京/ns 市政府/n 办公厅/n 发出/v"  # 北京市政府办公厅
+    assert fair(line, (0, 8))["precision"] == 1.0  # the whole name
+    assert fair(line, (0, 5))["precision"] == 1.0  # 北京市政府: ends at an anchor
+    assert fair(line, (2, 8))["precision"] == 1.0  # left edge on a token boundary
+    assert fair(line, (0, 4))["precision"] == 0.0  # 北京市政: not at an anchor's end
+    assert fair(line, (0, 9))["precision"] == 0.0  # runs past the unit
+    assert fair(line, (0, 8))["recall"] == 1.0
+
+
+def test_fair_score_does_not_reward_what_the_strict_truth_calls_wrong():
+    # two organisations tagged apart, joined into one
+    joined = fair("据/p 新华社/nt 联合国/nt 电/n", (1, 7))
+    assert joined["precision"] == 0.0 and joined["recall"] == 0.0
+    apart = fair("据/p 新华社/nt 联合国/nt 电/n", (1, 4), (4, 7))
+    assert apart["precision"] == 1.0 and apart["recall"] == 1.0
+    # one common noun alone inside a unit (政府 of 北京市政府)
+    assert fair("北京市/ns 政府/n 说/v", (3, 5))["precision"] == 0.0
+    # an abbreviation tagged j: neither right nor wrong, counted apart
+    abbreviation = fair("北约/j 东扩/vn", (0, 2))
+    assert abbreviation["pred"] == 0 and abbreviation["abbreviations"] == 1
+    # but a prediction cutting into it is wrong
+    assert fair("北约/j 东扩/vn", (0, 1))["precision"] == 0.0
 
 
 # ----------------------------------------------------------------------------- command
