@@ -12,6 +12,7 @@ disk has changed (checked at most every ``REFRESH_INTERVAL`` seconds).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -20,6 +21,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 
+import numpy as np
 from whoosh import query as Q
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
 from whoosh.collectors import TopCollector
@@ -30,6 +32,7 @@ from g60_reader.corpus.model import ENTITY_TYPES, Article, EntitySpan, Paragraph
 from . import store
 from .analyzer import find_spans, fold_normalise, is_han
 from .api import ArticleSummary, Hit, IndexStats, SearchResult, StoredArticle, UpdateReport
+from .fastpath import FastSearcher, Unsupported
 from .paths import resolve_index_dir
 from .pinyin import full_key, is_pinyin_query
 from .query import parse
@@ -70,6 +73,25 @@ class _View:
         self._parents: list[int] | None = None
         self._meta: dict[int, dict] = {}
         self._counts: dict[str, tuple[int, int]] = {}
+        self._fast: FastSearcher | bool | None = False  # False: not tried yet
+        self._parents_array: np.ndarray | None = None
+
+    @property
+    def fast(self) -> FastSearcher | None:
+        """The array evaluator for this searcher (``None`` if the index is not one it
+        understands)."""
+        if self._fast is False:
+            try:
+                self._fast = FastSearcher(self.searcher, _length_table)
+            except Unsupported:
+                self._fast = None
+        return self._fast  # type: ignore[return-value]
+
+    @property
+    def parents_array(self) -> np.ndarray:
+        if self._parents_array is None:
+            self._parents_array = np.asarray(self.parents, dtype=np.int64)
+        return self._parents_array
 
     @property
     def parents(self) -> list[int]:
@@ -121,6 +143,26 @@ class _View:
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 
 
+def _length_table(perdoc, fieldname: str) -> bytes | None:
+    """One length byte per document of a segment for ``fieldname`` (padded to the
+    segment's document count), read once and kept on the per-document reader; ``None``
+    when the segment does not store lengths that way."""
+    tables: dict[str, bytes | None] | None = getattr(perdoc, "_g60_tables", None)
+    if tables is None:
+        tables = {}
+        perdoc._g60_tables = tables
+    if fieldname in tables:
+        return tables[fieldname]
+    table = None
+    if hasattr(perdoc, "_cached_reader"):
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is not None and getattr(column, "_fixedlen", 0) == 1:
+            raw = column._dbfile.get(column._basepos, column._count)
+            table = bytes(raw) + bytes(max(0, column._doccount + 1 - column._count))
+    tables[fieldname] = table
+    return table
+
+
 def _cache_lengths(searcher) -> None:
     """Serve BM25's field-length lookups from one in-memory ``bytes`` per segment and
     field (one byte per document) instead of a file read per scored document: the
@@ -130,20 +172,10 @@ def _cache_lengths(searcher) -> None:
         perdoc = getattr(sub.reader(), "_perdoc", None)
         if perdoc is None or not hasattr(perdoc, "_cached_reader"):
             continue
-        tables: dict[str, bytes | None] = {}
 
-        def doc_field_length(docnum, fieldname, default=0, _perdoc=perdoc, _tables=tables):
-            table = _tables.get(fieldname, b"")
-            if table == b"":
-                table = None
-                column = _perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-                if column is not None and getattr(column, "_fixedlen", 0) == 1:
-                    raw = column._dbfile.get(column._basepos, column._count)
-                    table = bytes(raw) + bytes(max(0, column._doccount + 1 - column._count))
-                _tables[fieldname] = table
-                if table is None:  # not our layout: Whoosh's own lookup
-                    _tables[fieldname] = None
-            if table is None:
+        def doc_field_length(docnum, fieldname, default=0, _perdoc=perdoc):
+            table = _length_table(_perdoc, fieldname)
+            if table is None:  # not our layout: Whoosh's own lookup
                 return _orig_dfl(_perdoc, docnum, fieldname, default)
             b = table[docnum]
             return _LENGTH_OF_BYTE[b] if b else None
@@ -154,8 +186,13 @@ def _cache_lengths(searcher) -> None:
 class WhooshBackend:
     """Search, read and update one index directory."""
 
-    def __init__(self, index_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, index_dir: str | os.PathLike[str] | None = None, *, fast: bool = True
+    ) -> None:
+        """``fast=False`` runs every query through Whoosh's matchers (the reference the
+        fast path is tested and measured against)."""
         self.index_dir = resolve_index_dir(index_dir)
+        self.fast = fast
         self._ix = store.open_index(self.index_dir)
         if self._ix is None:
             raise store.IndexError_(f"no index at {self.index_dir}")
@@ -212,6 +249,22 @@ class WhooshBackend:
                     self._lex_mtime = mtime
         return self._by_key
 
+    def warm_up(self) -> float:
+        """Do the one-off work some queries would otherwise pay for: open this thread's
+        searcher and fast evaluator, load the pinyin lexicon (the first pinyin query)
+        and set up pypinyin (the first "did you mean" of a query with no hits).
+        Measured at 100k paragraphs: 85 ms and 170-260 ms on first use. Callers run it
+        in the background after opening (the TUI while the user types). Returns the
+        seconds it took; never raises."""
+        t0 = time.perf_counter()
+        with contextlib.suppress(Exception):
+            view = self._view()
+            if self.fast:
+                _ = view.fast
+            self._lexicon()
+            full_key("中文")
+        return time.perf_counter() - t0
+
     def expand_pinyin(self, word: str, limit: int = PINYIN_EXPANSIONS) -> list[str]:
         """Indexed Han words whose pinyin (full or initials) is ``word``, most frequent
         first."""
@@ -237,31 +290,52 @@ class WhooshBackend:
         try:
             view = self._view()
             start = (page - 1) * pagelen
-            cached = view.cached_counts(parsed.query)
-            if cached is not None:  # counted before: score only what the page needs
-                result.total, result.articles = cached
-                top = None
-                if result.total:
-                    collector = TopCollector(limit=start + pagelen)
-                    view.searcher.search_with_collector(parsed.query, collector)
-                    top = collector.results()
-            else:  # one pass: the page's top hits and every match for the counts
-                collector = _PageCollector(start + pagelen)
-                view.searcher.search_with_collector(parsed.query, collector)
-                top = collector.results()
-                docs = collector.alldocs
-                result.total = len(docs)
-                result.articles = view.count_articles(docs) if docs else 0
-                view.remember_counts(parsed.query, result.total, result.articles)
-            if result.total and top is not None:
-                for k in range(start, top.scored_length()):
-                    result.hits.append(self._hit(view, top.docnum(k), top.score(k), parsed.terms))
+            fast = view.fast if self.fast else None
+            if fast is not None:
+                top = self._search_fast(view, fast, parsed.query, start + pagelen, result)
+            else:
+                top = self._search_whoosh(view, parsed.query, start + pagelen, result)
+            if result.total:
+                for docnum, score in top[start:]:
+                    result.hits.append(self._hit(view, docnum, score, parsed.terms))
             else:
                 result.suggestions = self._suggest(view, query, parsed.words)
         except Exception as exc:  # a broken index must not crash the caller
             result.error = f"search failed: {exc}"
         result.elapsed_ms = (time.perf_counter() - t0) * 1000
         return result
+
+    @staticmethod
+    def _search_fast(view: _View, fast: FastSearcher, q, limit: int, result: SearchResult):
+        """Counts and the top ``limit`` (docnum, score) pairs from the array evaluator."""
+        cached = view.cached_counts(q)
+        total, articles, top = fast.run(q, limit, None if cached else view.parents_array)
+        if cached is not None:
+            result.total, result.articles = cached
+        else:
+            result.total, result.articles = total, articles
+            view.remember_counts(q, total, articles)
+        return top
+
+    @staticmethod
+    def _search_whoosh(view: _View, q, limit: int, result: SearchResult):
+        """The same through Whoosh's matchers (the reference path)."""
+        cached = view.cached_counts(q)
+        if cached is not None:  # counted before: score only what the page needs
+            result.total, result.articles = cached
+            if not result.total:
+                return []
+            collector = TopCollector(limit=limit)
+            view.searcher.search_with_collector(q, collector)
+        else:  # one pass: the page's top hits and every match for the counts
+            collector = _PageCollector(limit)
+            view.searcher.search_with_collector(q, collector)
+            docs = collector.alldocs
+            result.total = len(docs)
+            result.articles = view.count_articles(docs) if docs else 0
+            view.remember_counts(q, result.total, result.articles)
+        top = collector.results()
+        return [(top.docnum(k), top.score(k)) for k in range(top.scored_length())]
 
     def _hit(self, view: _View, docnum: int, score: float, terms: tuple[str, ...]) -> Hit:
         fields = view.searcher.stored_fields(docnum)
@@ -319,12 +393,18 @@ class WhooshBackend:
         if parsed.error is not None:
             return out
         try:
-            s = self._view().searcher
-            top = s.search(parsed.query, limit=FACET_SCAN)
+            view = self._view()
+            s = view.searcher
+            fast = view.fast if self.fast else None
+            if fast is not None:
+                docnums = [d for d, _score in fast.run(parsed.query, FACET_SCAN)[2]]
+            else:
+                top = s.search(parsed.query, limit=FACET_SCAN)
+                docnums = [top.docnum(k) for k in range(top.scored_length())]
             counts: dict[str, Counter[str]] = {t: Counter() for t in ENTITY_TYPES}
             shown: dict[tuple[str, str], str] = {}
-            for k in range(top.scored_length()):
-                fields = s.stored_fields(top.docnum(k))
+            for docnum in docnums:
+                fields = s.stored_fields(docnum)
                 ents = fields.get("ents")
                 if not ents:
                     continue

@@ -452,12 +452,22 @@ class G60App(App[None]):
             if self.exit_after_first_result:
                 self.exit()
                 return
+            if self.backend is not None:
+                self._warm_worker(self.backend)
         if self._focus_results_on_result:
             self._focus_results_on_result = False
             if self.results_list.option_count and results.error is None:
                 self.results_list.focus()
         if self.entity_panel.display:
             self._fill_entity_panel()
+
+    @work(thread=True, exclusive=True, group="warm")
+    def _warm_worker(self, backend: SearchBackend) -> None:
+        """One-off set-up (pinyin lexicon, pypinyin) while the user reads the first
+        results, so the first pinyin query or "did you mean" does not pay for it."""
+        warm_up = getattr(backend, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
 
     @on(OptionList.OptionHighlighted, "#results")
     def _result_highlighted(self, event: OptionList.OptionHighlighted) -> None:

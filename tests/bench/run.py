@@ -242,6 +242,9 @@ def child_query(index_dir: str, queries_file: str) -> None:
     queries = json.loads(Path(queries_file).read_text("utf-8"))
     first = backend.search(queries[0]["text"], page=1, pagelen=PAGE)
     first_ms = (time.perf_counter() - opened) * 1000
+    # the one-off set-up the TUI does in the background after its first result (pinyin
+    # lexicon, pypinyin): timed on its own, not charged to one of the 200 queries
+    warm_ms = backend.warm_up() * 1000
     timings: list[tuple[str, float, int]] = []
     for q in queries:
         s = time.perf_counter()
@@ -255,6 +258,7 @@ def child_query(index_dir: str, queries_file: str) -> None:
             {
                 "open_ms": (opened - t0) * 1000,
                 "first_query_ms": first_ms,
+                "warm_up_ms": warm_ms,
                 "first_total": first.total,
                 "timings": timings,
                 "rss_mb": _maxrss_mb(),
@@ -416,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     q = _child("--child-query", str(index_dir), str(qfile))
     res.update(_summarise("", q["timings"]))
     res["first_query_ms"] = q["first_query_ms"]
+    res["warm_up_ms"] = q["warm_up_ms"]
     res["open_ms"] = q["open_ms"]
     res["rss_mb"] = q["rss_mb"]
     res["queries"] = [[t, ms, n] for (t, ms, n) in q["timings"]]

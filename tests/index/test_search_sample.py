@@ -304,3 +304,33 @@ def test_enrichment_in_worker_processes_matches_in_process(home, article):
     finally:
         a.close()
         b.close()
+
+
+def test_warm_up_loads_the_pinyin_lexicon_and_pypinyin(home, backend):
+    fresh = WhooshBackend(home / "index")
+    try:
+        assert fresh._lex_mtime is None  # nothing loaded by opening
+        seconds = fresh.warm_up()
+        assert seconds >= 0
+        assert fresh._lex_mtime is not None  # the lexicon is in memory now
+        assert fresh._by_key  # and it is the real one: pinyin keys of the sample's words
+        from g60_reader.index import pinyin
+
+        assert pinyin._READY
+        # a warmed backend answers a pinyin query the same way as a cold one
+        cold = WhooshBackend(home / "index")
+        assert hit_set(fresh, "jinhua") == hit_set(cold, "jinhua")
+        assert hit_set(fresh, "jinhua")
+        cold.close()
+    finally:
+        fresh.close()
+
+
+def test_warm_up_never_raises_on_a_vanished_index(tmp_path):
+    home = tmp_path / "h"
+    backend = ensure_index(home / "index")
+    import shutil
+
+    shutil.rmtree(home / "index")
+    assert backend.warm_up() >= 0
+    backend.close()

@@ -1,0 +1,599 @@
+"""A fast evaluator for the common query shapes (see docs/performance.md, "Fast query
+path").
+
+Whoosh matches and scores one document at a time in Python (2-3 µs per match), and the
+total and distinct-article counts need every match. Here each term's postings are
+decoded block by block into arrays (the W3 blocks, or the short lists inlined in the
+term info), scored with BM25F exactly as Whoosh's configured weighting does, and the
+query tree is combined with whole-array operations over one dense mask and score array
+per node (index-wide document numbers):
+
+- ``Term`` on a scored field: BM25F per posting (same idf, average field length, B, K1,
+  field lengths from the per-segment length tables), times the boost;
+- ``Phrase`` (``slop=1``): the words' postings intersected, rarest first, then
+  consecutive positions checked (as arrays for the usual one-position postings); the
+  score is the sum of the words' BM25F scores (Whoosh's ``SpanNear2`` intersection);
+- ``CharPrefix``: its constant score on every document holding the character;
+- ``Or``: union, scores summed (Whoosh's ``UnionMatcher``); ``And``: intersection,
+  summed, the smallest subquery first and the others only asked about the documents
+  matched so far when those are few (postings blocks without any are not read);
+  ``AndNot``: the first part's documents without the second's, first part's scores; a
+  compound's boost multiplies the result (not with one subquery: Whoosh then returns
+  the child's matcher as it is);
+- anything else (``NestedChildren``, prefixes of keyword fields, ...) is run by Whoosh
+  for that subtree only: its (document, score) pairs are collected from a Whoosh
+  matcher, so mixed trees still work.
+
+Deleted documents are excluded at the leaves (Whoosh's matchers already skip them).
+The result: the number of matching documents, the distinct articles (parent documents)
+among them and the top ``limit`` hits ordered like Whoosh's ``TopCollector`` (higher
+score first, lower document number on ties). Scores equal Whoosh's up to the order of
+floating-point additions. Two differences, both Whoosh bugs: Whoosh's ``AndNotMatcher``
+lets the first candidate of a segment through when the excluded term's first document
+comes earlier, and Whoosh's block-quality skipping (used for a repeated query whose
+counts are cached) can drop hits, its bounds coming from lossy length bytes.
+
+Long posting lists, once decoded whole, are kept per searcher (``CACHE_POSTINGS``).
+One :class:`FastSearcher` belongs to one Whoosh searcher (one thread's view).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from itertools import accumulate, repeat
+from pickle import loads as _loads
+
+import numpy as np
+from whoosh import query as Q
+from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermsReader
+from whoosh.formats import Positions
+from whoosh.scoring import BM25F
+from whoosh.system import _INT_SIZE
+from whoosh.util.numeric import byte_to_length
+
+from .query import CharPrefix
+
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+_ONE_HEAD = b"\x00\x00\x00\x01\x80\x02]q\x00"  # pack_uint(1), PROTO 2, EMPTY_LIST, BINPUT 0
+CHAR_CACHE = 64  # CharPrefix document arrays kept per view
+SPARSE = 8  # restrict later subqueries to the matches so far when under 1/SPARSE of all
+CACHE_POSTINGS = 2_000_000  # decoded postings kept per searcher (about 16 MB); 0: none
+CACHE_MIN = 1024  # only lists at least this long are kept
+SKIPPABLE = (Q.Term, Q.Prefix)  # Whoosh queries whose matchers are asked by skip_to
+
+
+class Unsupported(Exception):
+    """The index or searcher is not one the fast path understands: use Whoosh."""
+
+
+class FastSearcher:
+    """Evaluates queries over one Whoosh searcher with array operations."""
+
+    def __init__(self, searcher, length_table) -> None:
+        """``length_table(perdoc, fieldname) -> bytes | None``: one length byte per
+        document of a segment (``None`` when the segment does not store it that way)."""
+        weighting = searcher.weighting
+        if type(weighting) is not BM25F or weighting.use_final:
+            raise Unsupported("weighting")
+        self.searcher = searcher
+        self.weighting = weighting
+        self.schema = searcher.schema
+        self.leaves = [(sub, int(off)) for sub, off in searcher.leaf_searchers()]
+        self.n = searcher.doc_count_all()
+        self._length_table = length_table
+        live = np.ones(self.n, dtype=bool)
+        for sub, off in self.leaves:
+            reader = sub.reader()
+            if not isinstance(getattr(reader, "_terms", None), W3TermsReader):
+                raise Unsupported("terms reader")
+            deleted = reader.deleted_docs_set if reader.has_deletions() else ()
+            if deleted:
+                live[np.fromiter(deleted, dtype=np.int64) + off] = False
+        self.live = live
+        self._lengths: dict[str, np.ndarray] = {}
+        self._chars: dict[tuple[str, str], np.ndarray] = {}
+        # decoded long posting lists (ids, weights, positions or None) by (segment,
+        # field, term, with positions), least recently used first; at most
+        # CACHE_POSTINGS postings in all (those with positions count twice)
+        self._cache: dict[tuple[int, str, bytes, bool], tuple] = {}
+        self._cached = 0
+
+    # -- public ----------------------------------------------------------------------
+
+    def run(self, q, limit: int, parents: list[int] | np.ndarray | None = None):
+        """``(total, articles, [(docnum, score), ...])`` of query ``q``: the number of
+        matching documents, the number of distinct parents (``parents``: sorted parent
+        docnums; ``None`` skips the count and gives -1) and the top ``limit`` hits."""
+        mask, scores = self.evaluate(q)
+        docs = np.flatnonzero(mask)
+        total = int(docs.size)
+        articles = -1
+        if parents is not None:
+            articles = count_groups(np.asarray(parents, dtype=np.int64), docs)
+        return total, articles, top_hits(docs, scores[docs], limit)
+
+    def evaluate(self, q, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Dense ``(matched mask, scores)`` over every document number.
+
+        ``within`` (sorted docnums) says which documents the caller will look at: a node
+        may then skip postings blocks without any of them. Whatever ``within`` is, every
+        document the mask marks does match and its score is exact if it is in
+        ``within``; a document of ``within`` the mask does not mark does not match.
+        """
+        cls = type(q)
+        if cls is Q.Term:
+            out = self._term(q, within)
+        elif cls is CharPrefix:
+            out = self._char(q)
+        elif cls is Q.Or:
+            out = self._or(q, within)
+        elif cls is Q.And:
+            out = self._and(q, within)
+        elif cls is Q.AndNot:
+            out = self._andnot(q, within)
+        elif cls is Q.Phrase:
+            out = self._phrase(q, within)
+        else:
+            out = None
+        if out is None:
+            out = self._whoosh(q, within)
+        return out
+
+    def estimate(self, q) -> int:
+        """An upper bound of the number of matches (for evaluation order; anything
+        else, such as a prefix with terms, whose expansion costs, counts as every
+        document)."""
+        cls = type(q)
+        reader = self.searcher.reader()
+        try:
+            if cls is Q.Term:
+                return reader.doc_frequency(q.fieldname, q.text)
+            if cls is Q.Phrase:
+                return min((reader.doc_frequency(q.fieldname, w) for w in q.words), default=0)
+            if cls is Q.Or:
+                return sum(self.estimate(sub) for sub in q.subqueries)
+            if cls is Q.And:
+                return min((self.estimate(sub) for sub in q.subqueries), default=0)
+            if cls is Q.AndNot:
+                return self.estimate(q.a)
+            if cls is CharPrefix:
+                docs = self._chars.get((q.fieldname, q.text))
+                return self.n if docs is None else int(docs.size)
+            # a prefix with nothing to expand to (an entity field not filled yet)
+            expanded = cls is Q.Prefix and reader.expand_prefix(q.fieldname, q.text)
+            if expanded is not False and next(iter(expanded), None) is None:
+                return 0
+        except Exception:
+            pass
+        return self.n
+
+    # -- nodes -----------------------------------------------------------------------
+
+    def _empty(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=np.float64)
+
+    def _or(self, q, within):
+        """Whoosh's union: every document of any subquery, scores summed."""
+        if q.scale or q.minmatch:
+            return None
+        subs = q.subqueries
+        if not subs:
+            return self._empty()
+        if len(subs) == 1:  # Whoosh: the child's matcher as it is (no boost)
+            return self.evaluate(subs[0], within)
+        mask, scores = self.evaluate(subs[0], within)
+        mask = mask.copy()
+        scores = scores.copy()
+        for sub in subs[1:]:
+            m, s = self.evaluate(sub, within)
+            mask |= m
+            scores += s
+        if q.boost != 1.0:
+            scores *= q.boost
+        return mask, scores
+
+    def _and(self, q, within):
+        """Whoosh's intersection: scores summed; the smallest subquery first, the
+        others only where it matched."""
+        subs = q.subqueries
+        if not subs:
+            return self._empty()
+        if len(subs) == 1:
+            return self.evaluate(subs[0], within)
+        mask = scores = None
+        inner = within
+        for sub in sorted(subs, key=self.estimate):
+            m, s = self.evaluate(sub, inner)
+            if mask is None:
+                mask, scores = m.copy(), s.copy()
+            else:
+                mask &= m
+                scores += s
+            docs = np.flatnonzero(mask)
+            if not docs.size:
+                return self._empty()
+            inner = docs if docs.size * SPARSE < self.n else within
+        scores[~mask] = 0.0
+        if q.boost != 1.0:
+            scores *= q.boost
+        return mask, scores
+
+    def _andnot(self, q, within):
+        mask, scores = self.evaluate(q.a, within)
+        docs = np.flatnonzero(mask)
+        if not docs.size:
+            return mask, scores
+        # the excluded part must be exact on every document the first part marks
+        notmask, _ = self.evaluate(q.b, docs if docs.size * SPARSE < self.n else None)
+        mask = mask & ~notmask
+        return mask, np.where(mask, scores, 0.0)
+
+    def _scoring(self, fieldname: str):
+        """(field, lengths) when ``fieldname`` is scored by BM25F here, else ``None``."""
+        field = self.schema[fieldname]
+        if not field.scorable:
+            return None
+        lengths = self._field_lengths(fieldname)
+        if lengths is None:
+            return None
+        return field, lengths
+
+    def _bm25(self, fieldname: str, btext: bytes, tf, fl):
+        """``whoosh.scoring.bm25``, operation for operation, over arrays."""
+        w = self.weighting
+        idf = self.searcher.idf(fieldname, btext)
+        avgfl = self.searcher.avg_field_length(fieldname) or 1
+        B = w._field_B.get(fieldname, w.B)
+        K1 = w.K1
+        tf = np.asarray(tf, dtype=np.float64)
+        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _local(self, within: np.ndarray | None, off: int, count: int) -> list[int] | None:
+        """The documents of ``within`` in the segment at ``off``, segment-relative."""
+        if within is None:
+            return None
+        lo, hi = np.searchsorted(within, (off, off + count))
+        return (within[lo:hi] - off).tolist()
+
+    def _term(self, q, within):
+        fieldname = q.fieldname
+        if fieldname not in self.schema:
+            return self._empty()
+        scoring = self._scoring(fieldname)
+        if scoring is None:
+            return None
+        field, lengths = scoring
+        try:
+            btext = field.to_bytes(q.text)
+        except ValueError:
+            return self._empty()
+        mask, scores = self._empty()
+        found = False
+        for k, (sub, off) in enumerate(self.leaves):
+            reader = sub.reader()
+            if (fieldname, btext) not in reader:
+                continue
+            local = self._local(within, off, reader.doc_count_all())
+            if local is not None and not local:
+                continue
+            ids, weights, _ = self._decoded(k, reader, fieldname, btext, field.format, local)
+            if ids.size:
+                found = True
+                ids += off
+                mask[ids] = True
+                scores[ids] = weights
+        if not found:
+            return mask, scores
+        mask &= self.live
+        ids = np.flatnonzero(mask)
+        s = self._bm25(fieldname, btext, scores[ids], lengths[ids])
+        if q.boost != 1.0:
+            s = s * q.boost
+        scores[:] = 0.0
+        scores[ids] = s
+        return mask, scores
+
+    def _decoded(self, k: int, reader, fieldname: str, btext: bytes, format_, local, pos=False):
+        """``(ids, weights, positions)`` of a term in segment ``k`` (``ids`` a fresh
+        array; ``positions`` only with ``pos``, see :func:`_postings`). Long lists decoded
+        whole are kept for the next queries (``CACHE_POSTINGS`` per searcher)."""
+        key = (k, fieldname, btext, pos)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache[key] = self._cache.pop(key)  # most recently used last
+            return hit[0].astype(np.int64), hit[1], hit[2]
+        ids, weights, positions = _postings(reader, fieldname, btext, format_, pos, local)
+        cost = ids.size * (2 if pos else 1)
+        if local is None and ids.size >= CACHE_MIN and cost <= CACHE_POSTINGS:
+            while self._cache and self._cached + cost > CACHE_POSTINGS:
+                old_key, old = next(iter(self._cache.items()))
+                del self._cache[old_key]
+                self._cached -= old[0].size * (2 if old_key[3] else 1)
+            compact = weights.astype(np.float32)
+            if np.array_equal(compact, weights):  # term frequencies: exact as float32
+                weights = compact
+            if positions is not None:
+                positions = (positions[0].astype(np.int32), positions[1])
+            self._cache[key] = (ids.astype(np.int32), weights, positions)
+            self._cached += cost
+        return ids, weights, positions
+
+    def _phrase(self, q, within):
+        """Consecutive positions (Whoosh's ``Phrase`` with ``slop=1``: ``SpanNear2``
+        over the words' ``Term`` matchers); the score is the sum of the words' BM25F
+        scores (the intersection's), times the phrase's boost. The rarest word is read
+        first, the others only in blocks holding its documents."""
+        fieldname = q.fieldname
+        words = q.words
+        if q.slop != 1 or len(words) < 2 or fieldname not in self.schema:
+            return None
+        scoring = self._scoring(fieldname)
+        if scoring is None or not isinstance(scoring[0].format, Positions):
+            return None
+        field, lengths = scoring
+        try:
+            btexts = [field.to_bytes(w) for w in words]
+        except ValueError:
+            return self._empty()
+        mask, scores = self._empty()
+        found: list[np.ndarray] = []
+        per_word: list[list[np.ndarray]] = [[] for _ in btexts]
+        for seg, (sub, off) in enumerate(self.leaves):
+            reader = sub.reader()
+            if any((fieldname, bt) not in reader for bt in btexts):
+                continue
+            count = reader.doc_count_all()
+            local = self._local(within, off, count)
+            if local is not None and not local:
+                continue
+            order = sorted(
+                range(len(btexts)), key=lambda i: reader.doc_frequency(fieldname, btexts[i])
+            )
+            lists: list = [None] * len(btexts)
+            cand = None
+            for i in order:
+                lists[i] = self._decoded(
+                    seg, reader, fieldname, btexts[i], field.format, local, True
+                )
+                ids = lists[i][0]
+                if cand is None:
+                    cand = ids[self.live[ids + off]]
+                    if local is not None:
+                        cand = np.intersect1d(cand, np.asarray(local, dtype=np.int64))
+                else:
+                    cand = np.intersect1d(cand, ids, assume_unique=True)
+                if not cand.size:
+                    break
+                local = cand.tolist()
+            if cand is None or not cand.size:
+                continue
+            where = [np.searchsorted(ids, cand) for ids, _w, _p in lists]
+            # most postings hold one position: compare those as arrays, decode the rest
+            single = [p[0][w] for (_i, _w, p), w in zip(lists, where, strict=True)]
+            simple = np.ones(cand.size, dtype=bool)
+            keep = np.ones(cand.size, dtype=bool)
+            for i, sp in enumerate(single):
+                simple &= sp >= 0
+                if i:
+                    keep &= sp == single[0] + i
+            keep &= simple
+            for k in np.flatnonzero(~simple).tolist():
+                starts: set[int] | None = None
+                for i, (_ids, _w, (first, other)) in enumerate(lists):
+                    j = int(where[i][k])
+                    ps = [int(first[j])] if first[j] >= 0 else _positions(other[j])
+                    if starts is None:
+                        starts = set(ps)
+                    else:
+                        starts.intersection_update(p - i for p in ps)
+                    if not starts:
+                        break
+                keep[k] = bool(starts)
+            if not keep.any():
+                continue
+            found.append(cand[keep] + off)
+            for i, (_ids, weights, _v) in enumerate(lists):
+                per_word[i].append(weights[where[i][keep]])
+        if not found:
+            return mask, scores
+        docs = np.concatenate(found)
+        fl = lengths[docs]
+        total = None
+        for bt, parts in zip(btexts, per_word, strict=True):
+            s = self._bm25(fieldname, bt, np.concatenate(parts), fl)
+            total = s if total is None else total + s
+        if q.boost != 1.0:
+            total = total * q.boost
+        mask[docs] = True
+        scores[docs] = total
+        return mask, scores
+
+    def _char(self, q):
+        key = (q.fieldname, q.text)
+        docs = self._chars.get(key)
+        if docs is None:
+            parts = []
+            for sub, off in self.leaves:
+                m = q.matcher(sub)  # CharPrefix's cached, deletion-filtered ids
+                if m.is_active():
+                    parts.append(np.asarray(list(m.all_ids()), dtype=np.int64) + off)
+            docs = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            if len(self._chars) >= CHAR_CACHE:
+                self._chars.pop(next(iter(self._chars)))
+            self._chars[key] = docs
+        mask, scores = self._empty()
+        mask[docs] = True
+        mask &= self.live
+        scores[mask] = q.boost
+        return mask, scores
+
+    def _whoosh(self, q, within=None):
+        """Any other query: Whoosh's own matcher for this subtree, per segment. With
+        ``within``, term and prefix matchers (keyword fields) are only asked about those
+        documents (``skip_to`` each); others (``NestedChildren``'s ``skip_to`` is not
+        reliable) are read through."""
+        if type(q) not in SKIPPABLE:
+            within = None
+        mask, scores = self._empty()
+        context = self.searcher.context()
+        for sub, off in self.leaves:
+            local = self._local(within, off, sub.reader().doc_count_all())
+            if local is not None and not local:
+                continue
+            m = q.matcher(sub, context)
+            ids: list[int] = []
+            ss: list[float] = []
+            if local is None:
+                while m.is_active():
+                    ids.append(m.id())
+                    ss.append(m.score())
+                    m.next()
+            else:
+                for d in local:
+                    if not m.is_active():
+                        break
+                    if m.id() < d:
+                        m.skip_to(d)
+                        if not m.is_active():
+                            break
+                    if m.id() == d:
+                        ids.append(d)
+                        ss.append(m.score())
+            if ids:
+                idx = np.asarray(ids, dtype=np.int64) + off
+                mask[idx] = True
+                scores[idx] = ss
+        return mask, scores
+
+    # -- per-view data ---------------------------------------------------------------
+
+    def _field_lengths(self, fieldname: str) -> np.ndarray | None:
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            lengths = np.zeros(self.n, dtype=np.float64)
+            for sub, off in self.leaves:
+                reader = sub.reader()
+                perdoc = getattr(reader, "_perdoc", None)
+                count = reader.doc_count_all()
+                table = self._length_table(perdoc, fieldname) if perdoc is not None else None
+                if table is None:
+                    return None
+                raw = np.frombuffer(table, dtype=np.uint8, count=min(len(table), count))
+                lengths[off : off + raw.size] = _LENGTHS[raw]
+            self._lengths[fieldname] = lengths
+        return lengths
+
+
+def _postings(
+    reader, fieldname: str, btext: bytes, format_, values: bool = False, within=None
+) -> tuple[np.ndarray, np.ndarray, tuple | None]:
+    """Segment-relative ids, weights and (with ``values``) the positions (see
+    :func:`_first`) of a term's postings (deleted documents included). With ``within``
+    (sorted segment-relative docnums), blocks holding none of them are skipped unread."""
+    terms = reader._terms
+    terminfo = terms.term_info(fieldname, btext)
+    if terminfo.is_inlined():
+        ids, weights, vals = terminfo.inlined_postings()
+        return (
+            np.asarray(ids, dtype=np.int64),
+            np.asarray(weights, dtype=np.float64),
+            _first(list(vals)) if values else None,
+        )
+    offset, length = terminfo.extent()
+    m = W3LeafMatcher(terms._postfile, offset, length, format_)
+    idl: list[int] = []
+    wl: list[float] = []
+    vl: list = []
+    last = -1  # the previous block's last id
+    while not m._atend:
+        if within is not None:
+            k = bisect_right(within, last)
+            if k == len(within):
+                break
+            last = m._maxid
+            if within[k] > last:  # no wanted document in this block
+                m._next_block()
+                continue
+        if m._data is None:
+            m._read_data()
+        data = m._data
+        idl.extend(accumulate(data[0]))  # delta-coded per block
+        w = data[1]
+        if w is None:
+            wl.extend(repeat(1.0, len(data[0])))
+        elif isinstance(w, float):
+            wl.extend(repeat(w, len(data[0])))
+        else:
+            wl.extend(w)
+        if values:
+            vl.extend(data[2])
+        m._next_block()
+    positions = _first(vl) if values else None
+    return np.asarray(idl, dtype=np.int64), np.asarray(wl, dtype=np.float64), positions
+
+
+def _first(values: list[bytes]) -> tuple[np.ndarray, dict[int, bytes]]:
+    """Positions values as ``(single, other)``: ``single[j]`` is the position of a
+    one-position value written by Whoosh's ``Positions`` (``pack_uint(1)`` + the
+    protocol-2 pickle of ``[p]``: 13 or 14 bytes), -1 for any other value, which is
+    then in ``other``. Parsed as arrays: no Python call per posting."""
+    n = len(values)
+    single = np.full(n, -1, dtype=np.int64)
+    if n:
+        lens = np.fromiter(map(len, values), dtype=np.int64, count=n)
+        starts = np.cumsum(lens) - lens
+        buf = np.frombuffer(b"".join(values), dtype=np.uint8)
+        for size, op, width in ((13, 0x4B, 1), (14, 0x4D, 2)):
+            at = np.flatnonzero(lens == size)
+            if not at.size:
+                continue
+            st = starts[at]
+            ok = (
+                (buf[st + 9] == op)
+                & (buf[st + 9 + width + 1] == 0x61)
+                & (buf[st + size - 1] == 0x2E)
+            )
+            for t, byte in enumerate(_ONE_HEAD):
+                ok &= buf[st + t] == byte
+            at, st = at[ok], st[ok]
+            pos = buf[st + 10].astype(np.int64)
+            if width == 2:
+                pos |= buf[st + 11].astype(np.int64) << 8
+            single[at] = pos
+    other = {j: values[j] for j in np.flatnonzero(single < 0).tolist()}
+    return single, other
+
+
+def _positions(value: bytes) -> list[int]:
+    """Whoosh's ``Positions.decode_positions``."""
+    if not value.endswith(b"."):
+        value += b"."
+    return list(accumulate(_loads(value[_INT_SIZE:])))
+
+
+def count_groups(parents: np.ndarray, docs: np.ndarray) -> int:
+    """Distinct parents among sorted docnums (the parent of ``d`` is the last parent
+    ``<= d``; documents before the first parent count for none)."""
+    if not docs.size or not parents.size:
+        return 0
+    k = np.searchsorted(parents, docs, side="right") - 1
+    k = k[k >= 0]
+    if not k.size:
+        return 0
+    return int(np.count_nonzero(np.diff(k)) + 1)
+
+
+def top_hits(docs: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """The best ``limit`` of sorted ``docs``: higher score first, lower docnum on ties."""
+    if not docs.size or limit <= 0:
+        return []
+    if docs.size > limit:
+        cut = docs.size - limit
+        kth = np.partition(scores, cut)[cut]  # the limit-th best score
+        above = np.flatnonzero(scores > kth)
+        ties = np.flatnonzero(scores == kth)[: limit - above.size]  # lowest docnums
+        keep = np.concatenate((above, ties))
+        docs = docs[keep]
+        scores = scores[keep]
+    order = np.lexsort((docs, -scores))[:limit]
+    return [(int(d), float(s)) for d, s in zip(docs[order], scores[order], strict=True)]
