@@ -325,15 +325,26 @@ class ParagraphAnalysis:
                     if HAN_RUN_RE.fullmatch(word):
                         han_words.append(word)
             start = end
-        self.body = [
-            (
-                term.encode("utf-8"),
-                len(pl),
-                _weight(len(pl) + WORD_BONUS * bonus[term]),
-                _encode(pl),
-            )
-            for term, pl in poses.items()
-        ]
+        # (term, frequency, weight, positions) per term, as _encode and _weight would
+        # make them, inlined: this runs once per posting
+        body = []
+        append = body.append
+        single = _SINGLE_POSITION
+        weights = _WEIGHTS
+        for term, pl in poses.items():
+            n = len(pl)
+            x = n + WORD_BONUS * bonus[term] if bonus else n
+            w = weights.get(x)
+            if w is None:
+                w = _weight(float(x))
+            if n == 1:
+                enc = single.get(pl[0])
+                if enc is None:
+                    enc = _encode(pl)
+            else:
+                enc = _encode_positions(pl)
+            append((term.encode("utf-8"), n, w, enc))
+        self.body = body
         self.words = frequency_items(long_words) if long_words else []
         self.han_words = han_words
 

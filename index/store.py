@@ -36,8 +36,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import heapq
-import itertools
 import json
 import marshal
 import multiprocessing as mp
@@ -56,6 +56,7 @@ from pathlib import Path
 
 from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from g60_reader.corpus.fold import fold
@@ -79,6 +80,13 @@ INPROCESS_BYTES = 512 * 1024  # smaller jobs are analysed in the main process
 MAX_INFLIGHT = 3  # files queued per worker
 SEGMENT_NOW_BYTES = 2 * 1024 * 1024  # larger updates defer jieba to the entity pass
 ENRICH_POOL_ARTICLES = 16  # fewer articles are enriched in-process (no pool start-up)
+# Postings a writer holds in memory before spilling a sorted run to disk. Workers keep
+# their share of a batch (BATCH_BYTES / procs of source, ~310k postings per MB) in
+# memory: spilling and merging runs cost a 50k-paragraph writer 48 instead of 36 CPU-s,
+# and without spilling it peaked at 680 MB (about 90 bytes per posting, all included).
+# The main process (in-process builds, entity pass) keeps the small limit.
+POOL_POSTINGS = 2_000_000
+WORKER_POOL_POSTINGS = 12_000_000
 
 Progress = Callable[[int, int, str], None]
 
@@ -141,6 +149,34 @@ class WriteLock:
 
 # -- a faster segment writer -----------------------------------------------------------
 
+_GC_LOCK = threading.Lock()
+_GC_STATE = {"depth": 0, "was_enabled": True}
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a segment is built or written.
+
+    A writer holds millions of small lists (one per term and field); every few hundred
+    new container objects Python's collector runs, and its older generations walk all
+    of them again and again although they form no cycles. A 1-process 10k build took
+    9.1 instead of 10.5 CPU-s with the collector paused (interleaved A/B, 3 runs each).
+    Nested and thread-safe; the collector is switched back on (if it was on) when the
+    outermost pause ends.
+    """
+    with _GC_LOCK:
+        if _GC_STATE["depth"] == 0:
+            _GC_STATE["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _GC_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_STATE["depth"] -= 1
+            if _GC_STATE["depth"] == 0 and _GC_STATE["was_enabled"]:
+                gc.enable()
+
 
 class _CachedLengths:
     """Field lengths read once per field (Whoosh asks for them once per posting)."""
@@ -157,6 +193,13 @@ class _CachedLengths:
             arr = self.cache[fieldname] = [get(i, fieldname) for i in range(self.n)]
         return arr
 
+    def length_bytes(self, fieldname: str) -> bytes:
+        """Every document's length byte (what Whoosh stores and the term statistics
+        use)."""
+        lengths = self.lengths(fieldname)
+        table = {n: length_to_byte(n) for n in set(lengths)}
+        return bytes([table[n] for n in lengths])
+
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
         arr = self.lengths(fieldname)
         return arr[docnum] if docnum < self.n else default
@@ -166,32 +209,39 @@ class _CachedLengths:
 
 
 class _TermPool:
-    """Postings grouped by term while documents are added.
+    """Postings grouped by field and term while documents are added.
 
     Replaces Whoosh's pool, which makes a tuple per posting, pickles each one to a run
-    file and sorts them all: here a posting is three list appends under its term, only
-    the distinct terms are sorted, and the field writer receives each term's postings
-    at once. When ``limit`` postings are held, the groups are written to a sorted run
-    (marshal) and merged at the end; documents are added in increasing order, so later
-    runs simply extend a term's postings.
+    file and sorts them all: here a posting is three list appends under its term (one
+    dictionary per field, keyed by the term's bytes), only the distinct terms are
+    sorted, and the field writer receives each term's postings at once. When ``limit``
+    postings are held, the groups are written to a sorted run (marshal) and merged at
+    the end; documents are added in increasing order, so later runs simply extend a
+    term's postings.
     """
 
-    def __init__(self, tempdir: str, limit: int = 2_000_000) -> None:
-        self.terms: dict[tuple[str, bytes], list] = {}
+    def __init__(self, tempdir: str, limit: int = POOL_POSTINGS) -> None:
+        self.fields: dict[str, dict[bytes, list]] = {}
         self.count = 0
         self.runs: list[str] = []
         self.fieldnames: set[str] = set()
         self.limit = limit
         self.tempdir = tempdir
 
+    def _terms(self, fieldname: str) -> dict[bytes, list]:
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return terms
+
     def add(self, item: tuple) -> None:
         """One posting ``(fieldname, btext, docnum, weight, vbytes)`` (Whoosh's API)."""
         fieldname, btext, docnum, weight, vbytes = item
-        self.fieldnames.add(fieldname)
-        key = (fieldname, btext)
-        flat = self.terms.get(key)
+        terms = self._terms(fieldname)
+        flat = terms.get(btext)
         if flat is None:
-            self.terms[key] = [docnum, weight, vbytes or b""]
+            terms[btext] = [docnum, weight, vbytes or b""]
         else:
             flat += (docnum, weight, vbytes or b"")
         self.count += 1
@@ -200,73 +250,79 @@ class _TermPool:
 
     def add_items(self, fieldname: str, docnum: int, items) -> int:
         """All postings of one field of one document; returns the field length."""
-        terms = self.terms
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self._terms(fieldname)
         length = 0
+        get = terms.get
         for tbytes, freq, weight, vbytes in items:
             length += freq
-            key = (fieldname, tbytes)
-            flat = terms.get(key)
+            flat = get(tbytes)
             if flat is None:
-                terms[key] = [docnum, weight, vbytes]
+                terms[tbytes] = [docnum, weight, vbytes]
             else:
                 flat += (docnum, weight, vbytes)
         self.count += len(items)
-        self.fieldnames.add(fieldname)
         if self.count >= self.limit:
             self.save()
         return length
 
+    def _sorted(self) -> list[tuple[str, list[tuple[bytes, list]]]]:
+        # sorting the items beats sorting the keys and looking each one up again
+        # (the lookups miss the cache in a dictionary of millions of terms)
+        out = [
+            (fieldname, sorted(self.fields[fieldname].items(), key=_first))
+            for fieldname in sorted(self.fields)
+        ]
+        self.fields = {}
+        self.count = 0
+        return out
+
     def save(self) -> None:
-        if not self.terms:
+        if not self.fields:
             return
         os.makedirs(self.tempdir, exist_ok=True)
         fd, path = tempfile.mkstemp(suffix=".run", dir=self.tempdir)
-        terms = self.terms
-        groups = [(key, terms[key]) for key in sorted(terms)]
         with os.fdopen(fd, "wb") as fh:
-            for i in range(0, len(groups), 20_000):
-                marshal.dump(groups[i : i + 20_000], fh)
+            for fieldname, groups in self._sorted():
+                for i in range(0, len(groups), 20_000):
+                    marshal.dump((fieldname, groups[i : i + 20_000]), fh)
         self.runs.append(path)
-        self.terms = {}
-        self.count = 0
 
     @staticmethod
-    def _read(path: str) -> Iterator[tuple]:
+    def _read(path: str) -> Iterator[tuple[str, list]]:
         try:
             with open(path, "rb") as fh:
                 while True:
                     try:
-                        chunk = marshal.load(fh)
+                        yield marshal.load(fh)
                     except EOFError:
                         break
-                    yield from chunk
         finally:
             with contextlib.suppress(OSError):
                 os.remove(path)
 
-    def iter_terms(self) -> Iterator[tuple[str, bytes, list]]:
-        """``(fieldname, btext, [docnum, weight, vbytes, ...])`` in term order."""
-        terms = self.terms
-        current = [(key, terms[key]) for key in sorted(terms)]
-        self.terms = {}
-        self.count = 0
+    def iter_fields(self) -> Iterator[tuple[str, Iterator[tuple[bytes, list]]]]:
+        """``(fieldname, terms)`` in field order; ``terms`` yields ``(btext, [docnum,
+        weight, vbytes, ...])`` in term order (each must be consumed before the next
+        field is asked for)."""
+        current = self._sorted()
         if not self.runs:
-            for (fieldname, btext), flat in current:
-                yield fieldname, btext, _in_order(flat)
+            for fieldname, groups in current:
+                yield fieldname, groups
             return
         runs, self.runs = self.runs, []
-        merged = heapq.merge(*[self._read(p) for p in runs], iter(current), key=lambda g: g[0])
-        last_key = None
-        acc: list = []
-        for key, flat in merged:
-            if key != last_key:
-                if last_key is not None:
-                    yield last_key[0], last_key[1], _in_order(acc)
-                last_key, acc = key, list(flat)
-            else:
-                acc += flat
-        if last_key is not None:
-            yield last_key[0], last_key[1], _in_order(acc)
+        sources = [_RunFields(self._read(p)) for p in runs]
+        sources.append(_RunFields(iter(current)))
+        names = sorted(self.fieldnames)
+        for fieldname in names:
+            yield fieldname, _merge_terms([src.terms(fieldname) for src in sources])
+
+    def iter_terms(self) -> Iterator[tuple[str, bytes, list]]:
+        """``(fieldname, btext, [docnum, weight, vbytes, ...])`` in term order."""
+        for fieldname, terms in self.iter_fields():
+            for btext, flat in terms:
+                yield fieldname, btext, flat
 
     def iter_postings(self) -> Iterator[tuple]:
         for fieldname, btext, flat in self.iter_terms():
@@ -278,24 +334,58 @@ class _TermPool:
             with contextlib.suppress(OSError):
                 os.remove(path)
         self.runs = []
-        self.terms = {}
+        self.fields = {}
+        self.fieldnames = set()
         self.count = 0
 
 
-def _in_order(flat: list) -> list:
-    """Postings sorted by document number (they almost always already are)."""
-    ids = flat[0::3]
-    if all(a < b for a, b in itertools.pairwise(ids)):
-        return flat
-    triples = sorted(zip(flat[0::3], flat[1::3], flat[2::3], strict=True))
-    return [x for t in triples for x in t]
+class _RunFields:
+    """One sorted run read field by field: chunks of ``(fieldname, [(btext, flat)])``
+    in field order, read lazily (one chunk ahead)."""
+
+    def __init__(self, chunks: Iterator[tuple[str, list]]) -> None:
+        self.chunks = chunks
+        self.head = next(chunks, None)
+
+    def terms(self, fieldname: str) -> Iterator[tuple[bytes, list]]:
+        while self.head is not None and self.head[0] == fieldname:
+            groups = self.head[1]
+            self.head = next(self.chunks, None)
+            yield from groups
+
+
+def _merge_terms(sources: list[Iterator[tuple[bytes, list]]]) -> Iterator[tuple[bytes, list]]:
+    """Merge one field's sorted term streams; a term in several runs gets its postings
+    concatenated in run order (documents ascend from run to run)."""
+    merged = heapq.merge(*sources, key=_first)
+    last = None
+    acc: list = []
+    for btext, flat in merged:
+        if btext != last:
+            if last is not None:
+                yield last, acc
+            last, acc = btext, list(flat)
+        else:
+            acc += flat
+    if last is not None:
+        yield last, acc
+
+
+def _first(group: tuple) -> bytes:
+    return group[0]
+
+
+def _items(field, value) -> list:
+    """Posting items of a plain value, as Whoosh's ``add_document`` makes them (the
+    weight times the field boost of 1.0: a float)."""
+    return [(t, freq, weight * 1.0, vbytes) for t, freq, weight, vbytes in field.index(value)]
 
 
 class FastWriter(SegmentWriter):
     """A SegmentWriter for pre-analysed documents: postings grouped by term in memory,
     field lengths cached, short posting lists inlined (see ``G60Codec``)."""
 
-    def __init__(self, ix, **kwargs) -> None:
+    def __init__(self, ix, pool_limit: int = POOL_POSTINGS, **kwargs) -> None:
         kwargs.setdefault("codec", G60Codec())
         # Separate segment files, not one compound file: Whoosh reads a compound file's
         # parts through BytesIO copies of the mmap, which held ~450 MB per searcher at
@@ -303,7 +393,9 @@ class FastWriter(SegmentWriter):
         kwargs.setdefault("compound", False)
         try:
             super().__init__(ix, **kwargs)
-            self.pool = _TermPool(os.path.join(self._tempstorage.folder, "pool"))
+            self.pool = _TermPool(os.path.join(self._tempstorage.folder, "pool"), limit=pool_limit)
+            # posting items of plain (not pre-analysed) values, per field and value
+            self._plain_items: dict[tuple[str, str], list] = {}
         except BaseException:
             # Whoosh takes the write lock first and does not give it back when the rest
             # of its set-up fails (a full disk, say): the lock would stay held by this
@@ -315,34 +407,49 @@ class FastWriter(SegmentWriter):
             raise
 
     def add_document(self, **fields) -> None:
-        if not all(
-            isinstance(v, Analyzed) or v is None or not self.schema[k].indexed
-            for k, v in fields.items()
-            if not k.startswith("_")
-        ):
-            return super().add_document(**fields)
-        self._check_state()
+        """Whoosh's ``add_document`` for our fields, without a tuple per posting:
+        pre-analysed values give their posting items, plain values go through the
+        field's ``index()`` as in Whoosh; documents with Whoosh's ``_boost`` /
+        ``_stored_`` keywords or with vector or spelling fields take Whoosh's path."""
         schema = self.schema
+        names = []
+        for k in fields:
+            if k.startswith("_"):
+                return super().add_document(**fields)
+            names.append(k)
+        names.sort()
+        self._check_fields(schema, names)
+        self._check_state()
         docnum = self.docnum
         perdoc = self.perdocwriter
-        pool = self.pool
-        names = sorted(k for k in fields if not k.startswith("_"))
-        self._check_fields(schema, names)
+        add_items = self.pool.add_items
+        plain = self._plain_items
+        fieldobjs = [schema[name] for name in names]
+        if any(f.vector or f.separate_spelling() for f in fieldobjs):
+            return super().add_document(**fields)
         perdoc.start_doc(docnum)
         try:
-            for name in names:
+            for name, field in zip(names, fieldobjs, strict=True):
                 value = fields[name]
                 if value is None:
                     continue
-                field = schema[name]
                 length = 0
                 if field.indexed:
-                    length = pool.add_items(name, docnum, value.items)
+                    if isinstance(value, Analyzed):
+                        items = value.items
+                    else:  # kind, aid, enriched...: few distinct values, analysed once
+                        key = (name, value)
+                        items = plain.get(key) if type(value) is str else None
+                        if items is None:
+                            items = _items(field, value)
+                            if type(value) is str:
+                                plain[key] = items
+                    length = add_items(name, docnum, items)
                     if not field.scorable:
                         length = 0
                 perdoc.add_field(name, field, value if field.stored else None, length)
                 column = field.column_type
-                if column and value is not None:
+                if column:
                     perdoc.add_column_value(name, column, field.to_column_value(value))
         except Exception:
             perdoc.cancel_doc()
@@ -363,7 +470,7 @@ class FastWriter(SegmentWriter):
         pdr = None
         if self.codec.length_stats:
             pdr = _CachedLengths(self.per_document_reader(), self.docnum)
-        self.fieldwriter.add_terms(self.schema, pdr, self.pool.iter_terms())
+        self.fieldwriter.add_fields(self.schema, pdr, self.pool.iter_fields())
         self.fieldwriter.close()
         if pdr:
             pdr.close()
@@ -406,15 +513,16 @@ def _merge_policy(writer, segments: list) -> list:
 def _commit_segments(writer: FastWriter, segments: list, *, merge: bool, drop: bool) -> None:
     """Commit ``writer`` (its deletions and own documents) plus finished ``segments``."""
     t0 = time.perf_counter()
-    policy = _merge_policy if merge else _drop_dead
-    final = [] if drop else writer._merge_segments(policy, False, merge)
-    final += [s for s in segments if s is not None]
-    if writer._added:
-        final.append(writer._finalize_segment())
-    else:
-        writer._close_segment()
-    writer._commit_toc(final)
-    writer._finish()
+    with _gc_paused():
+        policy = _merge_policy if merge else _drop_dead
+        final = [] if drop else writer._merge_segments(policy, False, merge)
+        final += [s for s in segments if s is not None]
+        if writer._added:
+            final.append(writer._finalize_segment())
+        else:
+            writer._close_segment()
+        writer._commit_toc(final)
+        writer._finish()
     _write_manifest(Path(writer.storage.folder))
     analyzer.counters["s_commit"] += time.perf_counter() - t0
 
@@ -594,6 +702,7 @@ def _worker_main(
     when the indexer is killed would otherwise read its new parent (init) here and
     never notice."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()  # see _gc_paused; the garbage of a segment is collected after its flush
     storage = _open_storage(Path(index_dir), private=True)
     writer = None
     tmpbase = os.path.join(index_dir, f".tmp-{os.getpid()}")
@@ -614,7 +723,7 @@ def _worker_main(
             if job[0] == "file":
                 if writer is None:
                     ix = storage.open_index(INDEX_NAME)
-                    writer = FastWriter(ix, _lk=False)
+                    writer = FastWriter(ix, pool_limit=WORKER_POOL_POSTINGS, _lk=False)
                 try:
                     res = build_file(writer, job[1], job[2], job[3], job[4])
                 except Exception as exc:
@@ -631,6 +740,7 @@ def _worker_main(
                         writer._close_segment()
                     writer = None
                     shutil.rmtree(tmpbase, ignore_errors=True)
+                    gc.collect()
                 spent = {"s_write": time.perf_counter() - t0}
                 results.put(("segment", wid, segment, spent))
     except Exception as exc:  # report, the main process decides
@@ -1002,9 +1112,10 @@ def update(
             progress(0, total, "")
         try:
             if in_process:
-                _run_in_process(
-                    state, jobs, doomed, total, progress, on_paragraphs, cancel, batch_bytes
-                )
+                with _gc_paused():
+                    _run_in_process(
+                        state, jobs, doomed, total, progress, on_paragraphs, cancel, batch_bytes
+                    )
             else:
                 _run_workers(
                     state,

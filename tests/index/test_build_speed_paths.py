@@ -1,0 +1,316 @@
+"""The fast paths of the first pass write exactly what Whoosh's own code writes.
+
+The segment writer packs term infos, hash tables, inlined postings and posting blocks
+itself (``schema._G60FieldWriter``), groups postings per field (``store._TermPool``) and
+adds plain field values without Whoosh's per-posting tuples (``store.FastWriter``). The
+index files must stay readable by Whoosh's stock W3 reader, so these tests compare them
+byte for byte with what Whoosh's ``W3FieldWriter``/``W3PostingsWriter`` and
+``SegmentWriter`` write for the same input.
+"""
+
+from __future__ import annotations
+
+import pickle
+import random
+from array import array
+from pathlib import Path
+
+import pytest
+from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.filedb.filestore import RamStorage
+from whoosh.formats import Existence, Frequency, Positions
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
+
+from g60_reader.index import analyzer, store
+from g60_reader.index.schema import G60Codec, SubwordField, WordField, _SinglePostingPickle
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("G60_READER_HOME", str(tmp_path / "home"))
+
+
+# -- the inlined single posting ------------------------------------------------------
+
+
+def test_single_posting_pickle_is_pickle_dumps():
+    rnd = random.Random(7)
+    positions = Positions()
+    values = [
+        b"",
+        positions.encode([0]),
+        positions.encode([5]),
+        positions.encode([300]),
+        positions.encode([1, 7, 70000]),
+        pack_uint(3),
+        bytes(range(256)),  # every byte, Latin-1 text through UTF-8
+        bytes(rnd.randrange(256) for _ in range(300)),
+    ]
+    docnums = [0, 1, 255, 256, 65535, 65536, 2**31 - 1, 2**31, 2**32 - 1]
+    weights = [1.0, 2.0, 1.5, 0.1, 1e-3, 3, 250.0]
+    single = _SinglePostingPickle()  # one instance: its caches are exercised too
+    for _ in range(2):
+        for d in docnums:
+            for w in weights:
+                for v in values:
+                    w4 = array("f", [w])[0]
+                    expected = pickle.dumps(((d,), (w4,), (v,) if v else ()), 2)
+                    assert single.dumps(d, w, v) == (w4, expected)
+                    assert pickle.loads(single.dumps(d, w, v)[1])[0] == (d,)
+
+
+# -- the field writer ----------------------------------------------------------------
+
+
+class _Schema(dict):
+    """``schema[fieldname]`` for the field writer."""
+
+
+class _Lengths:
+    """A per-document reader's ``doc_field_length`` over fixed lengths."""
+
+    def __init__(self, lengths: dict[str, list[int]]) -> None:
+        self.table = lengths
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        return self.table[fieldname][docnum] if fieldname in self.table else default
+
+
+def _random_terms(rnd: random.Random, fieldname: str, fmt, ndocs: int, nterms: int):
+    """``(btext, [docnum, weight, vbytes, ...])`` in term order, documents ascending,
+    with document frequencies around the inline limit and the block size."""
+    out = []
+    texts = sorted({f"{fieldname}{rnd.randrange(10**6)}".encode() for _ in range(nterms)})
+    for btext in texts:
+        df = rnd.choice([1, 1, 1, 2, 3, 4, 5, 127, 128, 129, 257, min(ndocs, 600)])
+        docs = sorted(rnd.sample(range(ndocs), min(df, ndocs)))
+        flat: list = []
+        for d in docs:
+            if isinstance(fmt, Positions):
+                poses = sorted(rnd.sample(range(400), rnd.choice([1, 1, 2, 5])))
+                weight, value = float(len(poses) + rnd.choice([0, 0, 1])), fmt.encode(poses)
+            elif isinstance(fmt, Frequency):
+                n = rnd.choice([1, 1, 2, 9])
+                weight, value = float(n), pack_uint(n)
+            else:
+                weight, value = 1.0, b""
+            if rnd.random() < 0.05:
+                weight = rnd.choice([0.5, 1.25, 7.75])
+            flat += (d, weight, value)
+        out.append((btext, flat))
+    return out
+
+
+def _segment_files(storage: RamStorage, segment) -> dict[str, bytes]:
+    prefix = segment.segment_id()
+    return {
+        name[len(prefix) :]: bytes(storage.files[name])
+        for name in storage.list()
+        if name.startswith(prefix)
+    }
+
+
+@pytest.mark.parametrize("cached_lengths", [True, False])
+def test_field_writer_files_are_whooshs_bytes(cached_lengths):
+    rnd = random.Random(60 + cached_lengths)
+    ndocs = 700
+    fmts = {
+        "body": SubwordField(),
+        "kind": store.build_schema()["kind"],  # Existence, not scorable
+        "words": WordField(),
+    }
+    assert isinstance(fmts["kind"].format, Existence)
+    terms = {name: _random_terms(rnd, name, f.format, ndocs, 300) for name, f in fmts.items()}
+    # lengths as Whoosh's per-document reader returns them: decoded length bytes (a
+    # scorable field has a length wherever it has postings; "kind" has none)
+    lengths = {
+        "body": [byte_to_length(rnd.randrange(1, 256)) for _ in range(ndocs)],
+        "words": [byte_to_length(rnd.randrange(1, 40)) for _ in range(ndocs)],
+    }
+    schema = _Schema(fmts)
+    codec = G60Codec()
+
+    storage = RamStorage()
+    ours = codec.new_segment(storage, "T")
+    writer = codec.field_writer(storage, ours)
+    pdr = _Lengths(lengths)
+    if cached_lengths:
+        pdr = store._CachedLengths(pdr, ndocs)
+    writer.add_fields(schema, pdr, ((name, iter(terms[name])) for name in sorted(terms)))
+    writer.close()
+
+    reference = codec.new_segment(storage, "T")
+    plain = W3FieldWriter(codec, storage, reference)  # Whoosh's writer, term by term
+    for name in sorted(terms):
+        plain.start_field(name, schema[name])
+        for btext, flat in terms[name]:
+            plain.start_term(btext)
+            for i in range(0, len(flat), 3):
+                d = flat[i]
+                plain.add(d, flat[i + 1], flat[i + 2], lengths.get(name, [0] * ndocs)[d])
+            plain.finish_term()
+        plain.finish_field()
+    plain.close()
+
+    got, want = _segment_files(storage, ours), _segment_files(storage, reference)
+    assert set(got) == set(want) == {".trm", ".pst"}
+    assert got[".pst"] == want[".pst"]
+    assert got[".trm"] == want[".trm"]
+
+
+def test_field_writer_refuses_terms_out_of_order():
+    codec = G60Codec()
+    storage = RamStorage()
+    writer = codec.field_writer(storage, codec.new_segment(storage, "T"))
+    schema = _Schema(body=SubwordField())
+    terms = [("body", b"b", [0, 1.0, b""]), ("body", b"a", [0, 1.0, b""])]
+    with pytest.raises(ValueError, match="out of order"):
+        writer.add_terms(schema, None, iter(terms))
+
+
+# -- whole segments ------------------------------------------------------------------
+
+
+def _corpus(root: Path) -> Path:
+    root.mkdir()
+    rnd = random.Random(3)
+    words = ["嘉兴", "科创", "走廊", "长三角", "一体化", "数字经济", "G60", "会议", "推进"]
+    for i in range(12):
+        paras = ["".join(rnd.choice(words) for _ in range(rnd.randrange(3, 40))) + "。"]
+        paras += [
+            "，".join(rnd.choice(words) for _ in range(rnd.randrange(2, 30))) for _ in range(5)
+        ]
+        (root / f"{i:02d}.txt").write_text(f"标题{i}\n\n" + "\n\n".join(paras) + "\n", "utf-8")
+    # a term in more than one block (128 postings)
+    (root / "long.txt").write_text(
+        "长文\n\n" + "\n\n".join(f"走廊{i}号" for i in range(300)) + "\n", "utf-8"
+    )
+    return root
+
+
+def _files(index_dir: Path) -> dict[str, bytes]:
+    out = {}
+    for p in index_dir.glob(f"{store.INDEX_NAME}_*.*"):
+        if not p.name.endswith("WRITELOCK"):
+            out[p.name.split(".", 1)[1]] = p.read_bytes()
+    return out
+
+
+class _PlainCodec(G60Codec):
+    """Whoosh's own W3 field writer (module level: the codec is pickled in the TOC)."""
+
+    def field_writer(self, storage, segment):
+        return W3FieldWriter(self, storage, segment)
+
+
+class _PlainWriter(SegmentWriter):
+    """Whoosh's own segment writer and postings pool, with our codec's file layout."""
+
+    def __init__(self, ix, **kwargs):
+        kwargs["codec"] = _PlainCodec()
+        kwargs["compound"] = False
+        super().__init__(ix, **kwargs)
+
+
+def test_segments_are_whooshs_bytes(tmp_path, monkeypatch):
+    """Documents added through FastWriter (pre-analysed and plain values) give the same
+    segment files, byte for byte, as Whoosh's SegmentWriter, pool and W3 writer."""
+    corpus = _corpus(tmp_path / "corpus")
+    store.update(tmp_path / "fast", [corpus], procs=1, segment=True)
+    monkeypatch.setattr(store, "FastWriter", _PlainWriter)
+    store.update(tmp_path / "plain", [corpus], procs=1, segment=True)
+    fast, plain = _files(tmp_path / "fast"), _files(tmp_path / "plain")
+    assert {"trm", "pst", "_stored.col", "_body_len.col"} <= set(fast)
+    assert set(fast) == set(plain)
+    for ext in fast:
+        assert fast[ext] == plain[ext], ext
+
+
+def _contents(index_dir: Path) -> list:
+    """Every term's statistics and postings, as Whoosh's W3 reader returns them."""
+    from whoosh import index as windex
+
+    ix = windex.open_dir(str(index_dir), store.INDEX_NAME)
+    out = []
+    with ix.reader() as r:
+        for fieldname, text in r.all_terms():
+            info = r.term_info(fieldname, text)
+            m = r.postings(fieldname, text)
+            postings = []
+            while m.is_active():
+                postings.append((m.id(), m.weight(), m.value()))
+                m.next()
+            stats = (info.weight(), info.doc_frequency(), info.max_weight())
+            lengths = (info.min_length(), info.max_length(), info.min_id(), info.max_id())
+            out.append((fieldname, text, stats, lengths, postings))
+        out.append([r.stored_fields(d) for d in range(r.doc_count_all())])
+    return out
+
+
+def test_spilled_runs_give_the_same_segment(tmp_path, monkeypatch):
+    """A writer whose pool spills sorted runs (tiny limit) and merges them stores the
+    same terms, statistics and postings as one that keeps every posting in memory (the
+    bytes may differ: a value shared by several postings is pickled once with a memo
+    reference when it is the same object, which a run file does not preserve)."""
+    corpus = _corpus(tmp_path / "corpus")
+    store.update(tmp_path / "memory", [corpus], procs=1)
+    original = store._TermPool.__init__
+    saved: list[int] = []
+
+    def tiny(self, tempdir, limit=store.POOL_POSTINGS):
+        original(self, tempdir, limit=7)
+        real_save = self.save
+
+        def save():
+            saved.append(self.count)
+            real_save()
+
+        self.save = save
+
+    monkeypatch.setattr(store._TermPool, "__init__", tiny)
+    store.update(tmp_path / "spilled", [corpus], procs=1)
+    assert len(saved) > 10  # many runs were merged
+    spilled, memory = _contents(tmp_path / "spilled"), _contents(tmp_path / "memory")
+    assert len(spilled) > 100
+    assert spilled == memory
+    assert not list((tmp_path / "spilled").glob(".tmp-*"))
+
+
+def test_in_process_writers_keep_the_small_pool(tmp_path, monkeypatch):
+    """The main process's writer spills at the small limit; the workers' limit (large,
+    see store.WORKER_POOL_POSTINGS) covers a worker's share of a batch."""
+    limits: list[int] = []
+    original = store._TermPool.__init__
+
+    def record(self, tempdir, limit=store.POOL_POSTINGS):
+        limits.append(limit)
+        original(self, tempdir, limit=limit)
+
+    monkeypatch.setattr(store._TermPool, "__init__", record)
+    corpus = _corpus(tmp_path / "corpus")
+    store.update(tmp_path / "ix", [corpus], procs=1)
+    assert limits and set(limits) == {store.POOL_POSTINGS}
+    assert store.WORKER_POOL_POSTINGS > store.POOL_POSTINGS
+    # ~300k postings per MB of source: a worker's share of a batch fits in memory
+    share_mb = store.BATCH_BYTES / 2 / 2**20
+    assert share_mb * 300_000 <= store.WORKER_POOL_POSTINGS
+
+
+def test_lean_analysis_items_are_unchanged():
+    """The inlined item loop gives the items the helper functions would."""
+    text = analyzer.normalise("嘉兴市召开科技大会，嘉兴G60科创走廊3.0版 嘉兴嘉兴。")
+    for seg in (b"", analyzer.encode_seg(analyzer.segment(text))):
+        a = analyzer.ParagraphAnalysis(text, seg)
+        poses: dict[str, list[int]] = {}
+        for term, pos, _s, _e in analyzer.body_tokens(text):
+            poses.setdefault(term, []).append(pos)
+        by_term = {t.decode(): (n, w, v) for t, n, w, v in a.body}
+        assert set(by_term) == set(poses)
+        for term, pl in poses.items():
+            n, w, v = by_term[term]
+            assert n == len(pl) and v == analyzer._encode(pl)
+            assert type(w) is float and w >= len(pl)
+            if not seg:
+                assert w == float(len(pl))
