@@ -96,6 +96,8 @@ class FastSearcher:
         # field, term, with positions), least recently used first; at most
         # CACHE_POSTINGS postings in all (those with positions count twice)
         self._cache: dict[tuple[int, str, bytes, bool], tuple] = {}
+        self._prefixes: dict[tuple[str, str], list] = {}  # Prefix -> its terms
+        self._leafprefixes: dict[tuple[str, str], tuple] = {}  # ... per segment, with infos
         self._cached = 0
 
     # -- public ----------------------------------------------------------------------
@@ -133,6 +135,8 @@ class FastSearcher:
             out = self._andnot(q, within)
         elif cls is Q.Phrase:
             out = self._phrase(q, within)
+        elif cls is Q.Prefix:
+            out = self._prefix(q, within)
         else:
             out = None
         if out is None:
@@ -159,10 +163,8 @@ class FastSearcher:
             if cls is CharPrefix:
                 docs = self._chars.get((q.fieldname, q.text))
                 return self.n if docs is None else int(docs.size)
-            # a prefix with nothing to expand to (an entity field not filled yet)
-            expanded = cls is Q.Prefix and reader.expand_prefix(q.fieldname, q.text)
-            if expanded is not False and next(iter(expanded), None) is None:
-                return 0
+            if cls is Q.Prefix and q.text and q.fieldname in self.schema:
+                return self._leaf_prefix(q)[1]
         except Exception:
             pass
         return self.n
@@ -259,7 +261,8 @@ class FastSearcher:
         fieldname = q.fieldname
         if fieldname not in self.schema:
             return self._empty()
-        scoring = self._scoring(fieldname)
+        field = self.schema[fieldname]
+        scoring = self._scoring(fieldname) if field.scorable else (field, None)
         if scoring is None:
             return None
         field, lengths = scoring
@@ -286,12 +289,93 @@ class FastSearcher:
             return mask, scores
         mask &= self.live
         ids = np.flatnonzero(mask)
-        s = self._bm25(fieldname, btext, scores[ids], lengths[ids])
+        if lengths is None:  # unscored field (entity keywords): Whoosh's WeightScorer
+            s = scores[ids]
+        else:
+            s = self._bm25(fieldname, btext, scores[ids], lengths[ids])
         if q.boost != 1.0:
             s = s * q.boost
         scores[:] = 0.0
         scores[ids] = s
         return mask, scores
+
+    def _expand(self, q) -> list | None:
+        """The terms a ``Prefix`` stands for (``None``: leave it to Whoosh)."""
+        if not q.text or q.fieldname not in self.schema:
+            return None
+        key = (q.fieldname, q.text)
+        terms = self._prefixes.get(key)
+        if terms is None:
+            terms = [t for t in self.searcher.reader().expand_prefix(q.fieldname, q.text) if t]
+            if len(self._prefixes) >= CHAR_CACHE:
+                self._prefixes.pop(next(iter(self._prefixes)))
+            self._prefixes[key] = terms
+        return terms
+
+    def _leaf_prefix(self, q) -> tuple[list[list[tuple[bytes, object]]], int]:
+        """Per segment, the ``(term, term info)`` pairs of a prefix, read in one ordered
+        pass over each segment's term dictionary (no lookup per term and segment), and
+        the sum of their document frequencies."""
+        key = (q.fieldname, q.text)
+        hit = self._leafprefixes.get(key)
+        if hit is None:
+            per_leaf = []
+            df = 0
+            for sub, _off in self.leaves:
+                pairs = [(t, ti) for t, ti in sub.reader().iter_prefix(q.fieldname, q.text) if t]
+                df += sum(ti.doc_frequency() for _t, ti in pairs)
+                per_leaf.append(pairs)
+            if len(self._leafprefixes) >= CHAR_CACHE:
+                self._leafprefixes.pop(next(iter(self._leafprefixes)))
+            hit = self._leafprefixes[key] = (per_leaf, df)
+        return hit
+
+    def _keyword_prefix(self, q, within):
+        """A prefix over an unscored field (the entity keywords, where a common place
+        such as 金华 heads hundreds of longer names): Whoosh scores each posting by its
+        weight (``WeightScorer``) and sums the expanded terms (``Or``), times the
+        prefix's boost. Postings are gathered straight from each segment's term infos
+        into one score array, instead of a dense array per term."""
+        field = self.schema[q.fieldname]
+        per_leaf, _df = self._leaf_prefix(q)
+        mask, scores = self._empty()
+        for k, (sub, off) in enumerate(self.leaves):
+            pairs = per_leaf[k]
+            if not pairs:
+                continue
+            reader = sub.reader()
+            local = self._local(within, off, reader.doc_count_all())
+            if local is not None and not local:
+                continue
+            for btext, terminfo in pairs:
+                ids, weights, _ = _postings(
+                    reader, q.fieldname, btext, field.format, False, local, terminfo
+                )
+                if ids.size:
+                    ids += off
+                    mask[ids] = True
+                    scores[ids] += weights
+        mask &= self.live
+        scores[~mask] = 0.0
+        if q.boost != 1.0:
+            scores *= q.boost
+        return mask, scores
+
+    def _prefix(self, q, within):
+        """Whoosh's ``MultiTerm.matcher``: one expanded term is that ``Term`` (with the
+        prefix's boost); several are an ``Or`` of plain ``Term``s with that boost (the
+        searcher's weighting still scores them: Whoosh's ``constantscore`` hands
+        ``weighting=None`` down, and ``Searcher.postings`` reads that as its own)."""
+        if q.text and q.fieldname in self.schema and not self.schema[q.fieldname].scorable:
+            return self._keyword_prefix(q, within)
+        terms = self._expand(q)
+        if terms is None:
+            return None
+        if not terms:
+            return self._empty()
+        if len(terms) == 1:
+            return self.evaluate(Q.Term(q.fieldname, terms[0], boost=q.boost), within)
+        return self.evaluate(Q.Or([Q.Term(q.fieldname, t) for t in terms], boost=q.boost), within)
 
     def _decoded(self, k: int, reader, fieldname: str, btext: bytes, format_, local, pos=False):
         """``(ids, weights, positions)`` of a term in segment ``k`` (``ids`` a fresh
@@ -485,13 +569,21 @@ class FastSearcher:
 
 
 def _postings(
-    reader, fieldname: str, btext: bytes, format_, values: bool = False, within=None
+    reader,
+    fieldname: str,
+    btext: bytes,
+    format_,
+    values: bool = False,
+    within=None,
+    terminfo=None,
 ) -> tuple[np.ndarray, np.ndarray, tuple | None]:
     """Segment-relative ids, weights and (with ``values``) the positions (see
     :func:`_first`) of a term's postings (deleted documents included). With ``within``
-    (sorted segment-relative docnums), blocks holding none of them are skipped unread."""
+    (sorted segment-relative docnums), blocks holding none of them are skipped unread.
+    ``terminfo``: the term's info when the caller has it already (no lookup)."""
     terms = reader._terms
-    terminfo = terms.term_info(fieldname, btext)
+    if terminfo is None:
+        terminfo = terms.term_info(fieldname, btext)
     if terminfo.is_inlined():
         ids, weights, vals = terminfo.inlined_postings()
         return (

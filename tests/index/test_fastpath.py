@@ -154,6 +154,9 @@ def pair(fixture_index):
 def sample_pair(tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("sample") / "index"
     store.add_articles(index_dir, [load_sample()])
+    from g60_reader.corpus.entities import recognise
+
+    store.enrich(index_dir, recognise)  # the real recogniser: entity fields as users get them
     fast, slow = WhooshBackend(index_dir), WhooshBackend(index_dir, fast=False)
     yield fast, slow
     fast.close()
@@ -308,6 +311,34 @@ def test_sample_queries_agree(sample_pair):
         queries.append(run[i : i + n])
     for query in queries:
         assert_same(fast, slow, query)
+
+
+def test_entity_prefixes_run_on_the_fast_path(sample_pair, monkeypatch):
+    """``place:金华`` is a prefix over the entity keywords (金华, 金华市, ...): the fast
+    path expands it itself instead of handing the subtree to Whoosh (which took up to
+    0.6 s for a common place at 100k paragraphs, one matcher per expanded term)."""
+    fast, slow = sample_pair
+    reader = fast.searcher().reader()
+    assert len([t for t in reader.expand_prefix("place", "金华") if t]) >= 2
+    queries = [
+        "place:金华",
+        "place:金華 科创",
+        "place:浙江",
+        "org:政协 OR person:陈龙",
+        "place:无此地",
+    ]
+    for query in queries:
+        assert_same(fast, slow, query)
+
+    def no_fallback(self, q, within):
+        raise AssertionError(f"Whoosh fallback for {q!r}")
+
+    monkeypatch.setattr(FastSearcher, "_whoosh", no_fallback)
+    fast.close()  # fresh views: nothing cached from the runs above
+    for query in queries:
+        result = fast.search(query)
+        assert result.error is None
+    assert fast.search("place:金华").total == slow.search("place:金华").total > 0
 
 
 _word = st.sampled_from(WORDS2 + WORDS3 + LATIN + [n for _t, n in ALL_NAMES])
