@@ -139,3 +139,112 @@ def full_key(word: str) -> str:
 def is_pinyin_query(word: str) -> bool:
     """An all-ASCII-letters query word of two or more letters may be pinyin."""
     return _PINYIN_QUERY.fullmatch(word) is not None
+
+
+# -- from pinyin back to characters ----------------------------------------------------
+#
+# Before the entity pass has run jieba over a text there is no lexicon for it, so the
+# searcher derives candidate words from the index itself: every way of splitting the
+# query into syllables, each syllable read as the common characters with that reading,
+# kept only where the bigrams exist (``search.py``). These helpers give the syllables
+# and the characters.
+
+MAX_SYLLABLES = 8  # longer candidate words are not derived
+MAX_SEGMENTATIONS = 16
+_VOWELS = frozenset("aeiouv")
+
+
+def _common(ch: str) -> bool:
+    """GB2312 level 1: the 3,755 most used Simplified characters. Measured against the
+    People's Daily 1998 lexicon, words made of them carry 99.3% of the word occurrences
+    (levels 1+2: 99.98%, but 1.7 times as many characters per syllable to look up)."""
+    try:
+        b = ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(b) == 2 and 0xB0 <= b[0] <= 0xD7
+
+
+@lru_cache(maxsize=1)
+def _by_syllable() -> dict[str, tuple[str, ...]]:
+    """Toneless syllable -> the common characters with that reading (every reading of a
+    heteronym counts: 行 is under xing and hang). Only characters that are their own
+    Traditional-to-Simplified fold, since the index holds folded text. Built once (about
+    40 ms after pypinyin's import)."""
+    from pypinyin.constants import PINYIN_DICT
+
+    from g60_reader.corpus.fold import fold
+
+    chars = [chr(cp) for cp in PINYIN_DICT if _common(chr(cp))]
+    folded = fold("\n".join(chars))[::2]  # one fold call; newlines keep chars apart
+    out: dict[str, list[str]] = {}
+    for ch, same in zip(chars, folded, strict=True):
+        if ch != same:
+            continue
+        for reading in PINYIN_DICT[ord(ch)].split(","):
+            syllable = _plain(reading)
+            if not _SYLLABLE.fullmatch(syllable) or not _VOWELS.intersection(syllable):
+                continue  # interjections written without a vowel (hng, m)
+            group = out.setdefault(syllable, [])
+            if ch not in group:
+                group.append(ch)
+    return {s: tuple(chars) for s, chars in out.items()}
+
+
+def characters(syllable: str) -> tuple[str, ...]:
+    """Common Simplified characters read ``syllable`` (toneless, ü as v)."""
+    return _by_syllable().get(syllable, ())
+
+
+def main_reading(ch: str, syllable: str) -> bool:
+    """``syllable`` is the first (most used) reading pypinyin gives ``ch``."""
+    return _char(ch) == syllable
+
+
+def needs_apostrophe(syllables: tuple[str, ...]) -> bool:
+    """A syllable after the first starts with a vowel (xi'an, fang'an): pinyin writes an
+    apostrophe there, so a reading without one is the likelier."""
+    return any(s[0] in "aeo" for s in syllables[1:])
+
+
+@lru_cache(maxsize=4096)
+def segmentations(
+    key: str, limit: int = MAX_SEGMENTATIONS, longest: int = MAX_SYLLABLES
+) -> tuple[tuple[str, ...], ...]:
+    """Every way (at most ``limit``, fewest syllables first) to split toneless pinyin
+    ``key`` into at most ``longest`` valid syllables: ``xian`` is (xian,) and (xi, an)."""
+    table = _by_syllable()
+    n = len(key)
+    widest = 6  # zhuang, shuang, chuang
+    # fewest syllables needed to finish from each position (None: cannot finish)
+    need: list[int | None] = [None] * (n + 1)
+    need[n] = 0
+    for i in range(n - 1, -1, -1):
+        best = None
+        for j in range(i + 1, min(n, i + widest) + 1):
+            rest = need[j]
+            if rest is not None and key[i:j] in table and (best is None or rest + 1 < best):
+                best = rest + 1
+        need[i] = best
+    if need[0] is None or need[0] > longest:
+        return ()
+    out: list[tuple[str, ...]] = []
+    path: list[str] = []
+
+    def walk(i: int) -> None:
+        if len(out) >= limit * 4:  # enough to choose the shortest from
+            return
+        if i == n:
+            out.append(tuple(path))
+            return
+        for j in range(min(n, i + widest), i, -1):
+            rest = need[j]
+            if rest is None or len(path) + 1 + rest > longest or key[i:j] not in table:
+                continue
+            path.append(key[i:j])
+            walk(j)
+            path.pop()
+
+    walk(0)
+    out.sort(key=len)
+    return tuple(out[:limit])

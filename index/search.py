@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 import os
+import struct
 import threading
 import time
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
+from hashlib import md5 as _md5
+from itertools import islice
 
 import numpy as np
 from whoosh import query as Q
@@ -29,7 +33,7 @@ from whoosh.util.numeric import byte_to_length
 
 from g60_reader.corpus.model import ENTITY_TYPES, Article, EntitySpan, Paragraph
 
-from . import store
+from . import pinyin, store
 from .analyzer import find_spans, fold_normalise, is_han
 from .api import ArticleSummary, Hit, IndexStats, SearchResult, StoredArticle, UpdateReport
 from .fastpath import FastSearcher, Unsupported
@@ -40,6 +44,10 @@ from .query import parse
 SNIPPET_CHARS = 60
 SNIPPET_BEFORE = 20
 PINYIN_EXPANSIONS = 8
+PINYIN_SINGLE_CHARS = 2  # of the expansions, at most this many single characters
+PINYIN_BEAM = 32  # partial words kept per syllable when deriving from bigrams
+PINYIN_LOOKUPS = 8000  # no further segmentation is tried after this many term lookups
+PINYIN_APOSTROPHE_PENALTY = 8  # xi'an readings count an eighth
 FACET_SCAN = 2000
 REFRESH_INTERVAL = 0.5
 MAX_PAGELEN = 1000
@@ -73,6 +81,7 @@ class _View:
         self._parents: list[int] | None = None
         self._meta: dict[int, dict] = {}
         self._counts: dict[str, tuple[int, int]] = {}
+        self._unenriched: bool | None = None
         self._fast: FastSearcher | bool | None = False  # False: not tried yet
         self._parents_array: np.ndarray | None = None
 
@@ -98,6 +107,15 @@ class _View:
         if self._parents is None:
             self._parents = sorted(self.searcher.docs_for_query(Q.Term("kind", "a")))
         return self._parents
+
+    @property
+    def has_unenriched(self) -> bool:
+        """Whether some live paragraph has not been through the entity pass (so has no
+        jieba words in the pinyin lexicon yet)."""
+        if self._unenriched is None:
+            docs = self.searcher.docs_for_query(Q.Term("enriched", "0"))
+            self._unenriched = next(iter(docs), None) is not None
+        return self._unenriched
 
     def parent_of(self, docnum: int) -> int | None:
         parents = self.parents
@@ -263,14 +281,29 @@ class WhooshBackend:
                 _ = view.fast
             self._lexicon()
             full_key("中文")
+            pinyin.characters("a")  # the syllable table for pinyin before the lexicon
         return time.perf_counter() - t0
 
     def expand_pinyin(self, word: str, limit: int = PINYIN_EXPANSIONS) -> list[str]:
         """Indexed Han words whose pinyin (full or initials) is ``word``, most frequent
-        first."""
+        first: the lexicon's words, or, when it has none for the key (text not through
+        the entity pass yet), words derived from the index's bigrams
+        (:func:`_derive_pinyin`)."""
         if not is_pinyin_query(word):
             return []
-        return self._lexicon().get(word, [])[:limit]
+        words = self._lexicon().get(word)
+        if words:
+            return words[:limit]
+        try:
+            view = self._view()
+            # Once every paragraph has been through the entity pass the lexicon knows
+            # all their words: a key it lacks is not Chinese here (``china``, ``data``
+            # would otherwise pick up accidental bigrams such as 吃那 or 达他).
+            if not view.has_unenriched:
+                return []
+            return _derive_pinyin(view, word, limit)
+        except Exception:  # never worth failing a search over
+            return []
 
     # -- search ------------------------------------------------------------------------
 
@@ -507,6 +540,282 @@ class WhooshBackend:
 
     def delete(self, article_ids: Iterable[str]) -> int:
         return store.delete_articles(self.index_dir, article_ids)
+
+
+# -- pinyin from the bigrams -------------------------------------------------------------
+
+_SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])  # a slot of Whoosh's hash tables
+_KNOWN_TERMS = 200_000  # term frequencies kept per searcher
+_PROBE_FIRST = 4  # hash slots read per key in the first round (most probes end there)
+_PROBE_MORE = 16  # and in the later rounds
+_TERMINFO_DF_AT = 5  # W3TermInfo: flags (B), weight (f), then the document frequency
+
+
+class _TermTable:
+    """Batched exact term lookups in one segment's term dictionary (Whoosh's ordered
+    hash file), read through a memory map: all keys of a batch probe the hash slots
+    together as numpy arrays, and the keys and document frequencies of the slots whose
+    hash matches are compared and read the same way.
+
+    Whoosh's own ``(field, term) in reader`` costs several file reads per lookup and
+    segment; deriving one pinyin word can need thousands of lookups."""
+
+    def __init__(self, reader, fieldname: str) -> None:
+        terms = reader._terms
+        tindex = terms._tindex
+        dbfile = tindex.dbfile
+        self.fieldnum = terms._fieldmap.get(fieldname)
+        if tindex.hashtype != 0:
+            raise Unsupported("hash function")
+        buf = getattr(dbfile, "_buf", None)
+        if buf is None:
+            if type(dbfile).__name__ != "StructFile" or not getattr(dbfile, "is_real", False):
+                raise Unsupported("terms file")
+            buf = mmap.mmap(dbfile.file.fileno(), 0, access=mmap.ACCESS_READ)
+        self.bytes = np.frombuffer(buf, dtype=np.uint8)
+        tables = tindex.tables
+        base = tables[0][0]
+        last_pos, last_n = tables[-1]
+        count = (last_pos - base) // _SLOT.itemsize + last_n
+        self.raw = np.frombuffer(buf, dtype=f"V{_SLOT.itemsize}", count=count, offset=base)
+        # the positions of the keys in key order (Whoosh's index for ordered reads)
+        indextype = tindex.extras["indextype"]
+        self.order = np.frombuffer(
+            buf, dtype=f">{indextype}", count=tindex.indexlen, offset=tindex.indexbase
+        )
+        self.starts = np.array([(pos - base) // _SLOT.itemsize for pos, _n in tables], np.int64)
+        self.sizes = np.array([n for _pos, n in tables], dtype=np.int64)
+
+    def _uint32(self, at: np.ndarray) -> np.ndarray:
+        b = self.bytes
+        return (
+            (b[at].astype(np.int64) << 24)
+            | (b[at + 1].astype(np.int64) << 16)
+            | (b[at + 2].astype(np.int64) << 8)
+            | b[at + 3]
+        )
+
+    def frequencies(self, batch: _KeyBatch) -> np.ndarray:
+        """Document frequency of each key of ``batch`` (0: not a term)."""
+        out = np.zeros(len(batch.hashes), dtype=np.int64)
+        table = batch.hashes & 255
+        sizes = self.sizes[table]
+        todo = np.flatnonzero(sizes > 0)
+        starts = self.starts[table[todo]]
+        sizes = sizes[todo]
+        want = batch.hashes[todo]
+        slot = (want >> 8) % sizes
+        width = _PROBE_FIRST
+        for _round in range(64):  # linear probing, a window of slots at a time
+            if not todo.size:
+                return out
+            window = np.arange(width)
+            where = starts[:, None] + (slot[:, None] + window) % sizes[:, None]
+            seen = self.raw[where].view(_SLOT)  # gathering raw records is 3x faster
+            pos = seen["pos"].astype(np.int64)
+            empty = pos == 0  # an empty slot ends the probe: not a term
+            first_empty = np.where(empty.any(axis=1), empty.argmax(axis=1), width)
+            before = window < first_empty[:, None]
+            rows, cols = np.nonzero(before & (seen["hash"].astype(np.int64) == want[:, None]))
+            if rows.size:
+                at, keyed = pos[rows, cols], todo[rows]
+                lengths = batch.lengths[keyed]
+                same = self._uint32(at) == lengths  # key/value pair: key length first
+                got = self.bytes[(at + 8)[:, None] + np.arange(batch.keys.shape[1])]
+                same &= ((got == batch.keys[keyed]) | batch.pad[keyed]).all(axis=1)
+                at, keyed, lengths = at[same], keyed[same], lengths[same]
+                out[keyed] = self._uint32(at + 8 + lengths + _TERMINFO_DF_AT)
+                first_empty[rows[same]] = 0  # found: done
+            going = first_empty == width
+            todo, starts, sizes, want = todo[going], starts[going], sizes[going], want[going]
+            slot = (slot[going] + width) % sizes
+            width = _PROBE_MORE
+        raise Unsupported("hash table probe too long")
+
+    def prefix_counts(self, targets: np.ndarray) -> np.ndarray:
+        """How many keys start with each 5-byte key prefix (field number and a
+        three-byte character, as a big-endian number): two binary searches per target
+        over the ordered key index, all targets in step."""
+        bounds = np.concatenate([targets, targets + 1])  # +1: the next character
+        lo = np.zeros(bounds.size, dtype=np.int64)
+        hi = np.full(bounds.size, self.order.size, dtype=np.int64)
+        shift = np.array([32, 24, 16, 8, 0], dtype=np.int64)
+        while True:
+            active = np.flatnonzero(lo < hi)
+            if not active.size:
+                break
+            mid = (lo[active] + hi[active]) // 2
+            at = self.order[mid].astype(np.int64)
+            keylen = np.minimum(self._uint32(at), 5)
+            got = self.bytes[(at + 8)[:, None] + np.arange(5)].astype(np.int64)
+            got[np.arange(5) >= keylen[:, None]] = 0  # a shorter key sorts first
+            less = (got << shift).sum(axis=1) < bounds[active]
+            lo[active] = np.where(less, mid + 1, lo[active])
+            hi[active] = np.where(less, hi[active], mid)
+        n = targets.size
+        return lo[n:] - lo[:n]
+
+
+class _KeyBatch:
+    """Term keys as one segment's hash file holds them (field number, then the UTF-8
+    term), with their hashes, as arrays."""
+
+    def __init__(self, fieldnum: int, encoded: list[bytes]) -> None:
+        prefix = struct.pack("!H", fieldnum)
+        keys = [prefix + b for b in encoded]
+        digests = b"".join([_md5(k, usedforsecurity=False).digest() for k in keys])
+        low = np.frombuffer(digests, dtype=">u4").reshape(-1, 4)[:, 3]
+        self.hashes = low.astype(np.int64)  # Whoosh's md5_hash: the digest's low 32 bits
+        self.lengths = np.fromiter(map(len, keys), np.int64, len(keys))
+        width = int(self.lengths.max()) if keys else 0
+        padded = b"".join([k.ljust(width, b"\0") for k in keys])
+        self.keys = np.frombuffer(padded, dtype=np.uint8).reshape(len(keys), width)
+        self.pad = np.arange(width) >= self.lengths[:, None]
+
+
+class _BodyTerms:
+    """Document frequencies of ``body`` terms over all segments of one searcher, with
+    the answers kept (one instance per index generation and thread)."""
+
+    def __init__(self, searcher) -> None:
+        self.reader = searcher.reader()
+        self.leaves = [sub.reader() for sub, _offset in searcher.leaf_searchers()]
+        self.tables: list[_TermTable] | None = []
+        try:
+            for sub, _offset in searcher.leaf_searchers():
+                table = _TermTable(sub.reader(), "body")
+                if table.fieldnum is not None:
+                    self.tables.append(table)
+        except Exception:  # not a layout we can read: Whoosh's lookups
+            self.tables = None
+        self.known: dict[str, int] = {}
+
+    def starting(self, chars: list[str]) -> dict[str, int]:
+        """How many ``body`` terms (a character alone and its bigrams) start with each
+        of ``chars`` (three-byte UTF-8 characters), summed over the segments: whether
+        the character is indexed at all, and how widely it is used."""
+        out = dict.fromkeys(chars, 0)
+        chars = [c for c in chars if len(c.encode("utf-8")) == 3]
+        if not chars:
+            return out
+        if self.tables is not None:
+            try:
+                encoded = [int.from_bytes(c.encode("utf-8"), "big") for c in chars]
+                by_field: dict[int, np.ndarray] = {}
+                total = np.zeros(len(chars), dtype=np.int64)
+                for table in self.tables:
+                    targets = by_field.get(table.fieldnum)
+                    if targets is None:
+                        code = np.array(encoded, dtype=np.int64)
+                        targets = by_field[table.fieldnum] = (table.fieldnum << 24) | code
+                    total += table.prefix_counts(targets)
+                out.update(zip(chars, total.tolist(), strict=True))
+                return out
+            except Unsupported:
+                self.tables = None
+        for c in chars:  # per segment, as above
+            out[c] = sum(
+                sum(1 for _ in islice(leaf.expand_prefix("body", c), 10_000))
+                for leaf in self.leaves
+            )
+        return out
+
+    def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        known = self.known
+        wanted = list(dict.fromkeys(terms))
+        new = [t for t in wanted if t not in known]
+        if len(known) + len(new) > _KNOWN_TERMS:  # start again, keeping this batch's
+            known = self.known = {t: known[t] for t in wanted if t in known}
+        if not new:
+            return known
+        if self.tables is not None:
+            try:
+                total = np.zeros(len(new), dtype=np.int64)
+                encoded = [t.encode("utf-8") for t in new]
+                batches: dict[int, _KeyBatch] = {}
+                for table in self.tables:
+                    batch = batches.get(table.fieldnum)
+                    if batch is None:
+                        batch = batches[table.fieldnum] = _KeyBatch(table.fieldnum, encoded)
+                    total += table.frequencies(batch)
+                known.update(zip(new, total.tolist(), strict=True))
+                return known
+            except Unsupported:
+                self.tables = None
+        for t in new:
+            known[t] = self.reader.doc_frequency("body", t)
+        return known
+
+
+def _body_terms(view: _View) -> _BodyTerms:
+    terms = getattr(view, "_g60_body_terms", None)
+    if terms is None:
+        terms = view._g60_body_terms = _BodyTerms(view.searcher)
+        view._g60_derived = {}
+    return terms
+
+
+def _derive_pinyin(view: _View, key: str, limit: int = PINYIN_EXPANSIONS) -> list[str]:
+    """Han words for full pinyin ``key`` found in the ``body`` bigrams alone, before the
+    entity pass has given the text a pinyin lexicon.
+
+    Every segmentation of the key into syllables (:func:`pinyin.segmentations`) is read
+    as sequences of common characters with those readings, extended one syllable at a
+    time and kept only while each new bigram is an indexed term (at most
+    ``PINYIN_BEAM`` partial words, most frequent first). A word scores the document
+    frequency of its rarest bigram, divided by ``PINYIN_APOSTROPHE_PENALTY`` when the
+    segmentation needs an apostrophe (xi'an), and is kept only if the lexicon would
+    give it this key (:func:`pinyin.keys`: pypinyin reads 银行 as yin hang, but 劲敌
+    never as jin hua although 敌 has a rare reading hua). Readings without an
+    apostrophe are tried first, and no further one after ``PINYIN_LOOKUPS`` lookups. A
+    one-syllable reading gives single characters in their main reading (at most
+    ``PINYIN_SINGLE_CHARS``), ranked by the number of distinct terms that start with
+    them. Initials-only keys give nothing. Cached per key and index generation."""
+    terms = _body_terms(view)
+    derived: dict[tuple[str, int], list[str]] = view._g60_derived
+    cached = derived.get((key, limit))
+    if cached is not None:
+        return cached
+    scores: dict[str, float] = {}
+    singles: dict[str, int] = {}
+    looked_up = 0
+    # likelier readings first (no apostrophe, fewer syllables), while the budget lasts
+    ordered = sorted(pinyin.segmentations(key), key=pinyin.needs_apostrophe)
+    for syllables in ordered:
+        if looked_up >= PINYIN_LOOKUPS:
+            break
+        first = pinyin.characters(syllables[0])
+        if len(syllables) == 1:  # characters alone: in their main reading only
+            found = terms.starting([c for c in first if pinyin.main_reading(c, syllables[0])])
+            singles.update((c, n) for c, n in found.items() if n)
+            continue
+        words: list[tuple[str, int]] = [(c, 1 << 62) for c in first]
+        for syllable in syllables[1:]:
+            chars = pinyin.characters(syllable)
+            looked_up += len(words) * len(chars)
+            df = terms.frequencies(w[-1] + c for w, _n in words for c in chars)
+            grown = [
+                (w + c, min(n, df[w[-1] + c])) for w, n in words for c in chars if df[w[-1] + c]
+            ]
+            grown.sort(key=lambda item: -item[1])
+            words = grown[:PINYIN_BEAM]
+            if not words:
+                break
+        penalty = PINYIN_APOSTROPHE_PENALTY if pinyin.needs_apostrophe(syllables) else 1
+        for word, n in words:
+            scores[word] = max(scores.get(word, 0.0), n / penalty)
+    chars = sorted(singles, key=lambda c: -singles[c])[: min(PINYIN_SINGLE_CHARS, limit)]
+    out: list[str] = []
+    for word in sorted(scores, key=lambda w: -scores[w]):
+        if len(out) >= limit - len(chars):
+            break
+        if key in pinyin.keys(word):  # read as the lexicon would read it
+            out.append(word)
+    out += chars
+    if len(derived) >= COUNT_CACHE:
+        derived.pop(next(iter(derived)))
+    derived[(key, limit)] = out
+    return out
 
 
 def _fold(text: str) -> str:
