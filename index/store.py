@@ -80,6 +80,11 @@ INPROCESS_BYTES = 512 * 1024  # smaller jobs are analysed in the main process
 MAX_INFLIGHT = 3  # files queued per worker
 SEGMENT_NOW_BYTES = 2 * 1024 * 1024  # larger updates defer jieba to the entity pass
 ENRICH_POOL_ARTICLES = 16  # fewer articles are enriched in-process (no pool start-up)
+# The entity pass commits after about this many paragraphs. Each commit writes a
+# segment; 500-article batches (4k paragraphs) at 100k paragraphs made 25 small
+# segments that the final commit had to merge through Whoosh's add_reader (100 s of
+# the pass), and saved the whole pinyin lexicon 25 times (41 s).
+ENRICH_BATCH_PARAGRAPHS = 25_000
 # Postings a writer holds in memory before spilling a sorted run to disk. Workers keep
 # their share of a batch (BATCH_BYTES / procs of source, ~310k postings per MB) in
 # memory: spilling and merging runs cost a 50k-paragraph writer 48 instead of 36 CPU-s,
@@ -1440,6 +1445,34 @@ def _valid_entities(text: str, spans: Iterable[EntitySpan]) -> list[EntitySpan]:
     return out
 
 
+def _batches(todo: list[str], batch_articles: int | None) -> Callable[..., list[str]]:
+    """``cut(searcher)``: the next batch of article ids from ``todo`` (empty at the
+    end): ``batch_articles`` articles, or by default as many as hold about
+    ``ENRICH_BATCH_PARAGRAPHS`` paragraphs (each article's count read from its stored
+    metadata)."""
+    pos = 0
+
+    def cut(searcher) -> list[str]:
+        nonlocal pos
+        if batch_articles is not None:
+            out = todo[pos : pos + max(1, batch_articles)]
+            pos += len(out)
+            return out
+        out = []
+        paragraphs = 0
+        while pos < len(todo) and paragraphs < ENRICH_BATCH_PARAGRAPHS:
+            aid = todo[pos]
+            pos += 1
+            out.append(aid)
+            meta = None
+            for docnum in searcher.document_numbers(aid=aid, kind="a"):
+                meta = searcher.stored_fields(docnum).get("meta")
+            paragraphs += max(1, int((meta or {}).get("paragraphs", 1) or 1))
+        return out
+
+    return cut
+
+
 def _recognise_texts(
     job: tuple[Recogniser, list[tuple[str, str, bool]]],
 ) -> list[tuple[list[EntitySpan], bytes | None]]:
@@ -1483,7 +1516,7 @@ def enrich(
     wait: bool = False,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
-    batch_articles: int = 500,
+    batch_articles: int | None = None,
     procs: int = 1,
 ) -> int:
     """Add recognised entities to articles not yet enriched (or to ``article_ids``).
@@ -1494,8 +1527,9 @@ def enrich(
     function), together with jieba for paragraphs the lean first pass left unsegmented;
     the article's documents are then rewritten from their stored fields and jieba
     boundaries, with the entity keyword fields filled, the word bonus and ``words``
-    field added, the pinyin lexicon extended and the ``enriched`` flag set. Commits every
-    ``batch_articles`` articles, so progress is durable and a re-run continues; returns
+    field added, the pinyin lexicon extended and the ``enriched`` flag set. Commits
+    after every ``ENRICH_BATCH_PARAGRAPHS`` paragraphs (or ``batch_articles`` articles,
+    when given), so progress is durable and a re-run continues; returns
     the number of paragraphs enriched. Raises :class:`IndexBusy` / :class:`Cancelled`
     like :func:`update`.
     """
@@ -1527,10 +1561,13 @@ def enrich(
                     procs, initializer=_ignore_sigint, initargs=(os.getpid(),)
                 )
             done = 0
-            for start in range(0, total, max(1, batch_articles)):
-                _check_cancel(cancel)
+            cut = _batches(todo, batch_articles)
+
+            def submit(aids: list[str], searcher=None):
+                """Read a batch's stored paragraphs and queue them for the recognisers
+                (the pool starts on them at once; without a pool, ``map`` is lazy)."""
                 groups = []
-                for aid in todo[start : start + batch_articles]:
+                for aid in aids:
                     meta, paras = _read_group(searcher, aid)
                     if meta is not None:
                         texts = [
@@ -1540,9 +1577,17 @@ def enrich(
                         groups.append((aid, meta, paras, texts))
                 jobs = [(recognise, texts) for _aid, _m, _p, texts in groups]
                 if pool is not None:
-                    found = pool.imap(_recognise_texts, jobs, chunksize=4)
-                else:
-                    found = map(_recognise_texts, jobs)
+                    return groups, pool.imap(_recognise_texts, jobs, chunksize=4)
+                return groups, map(_recognise_texts, jobs)
+
+            # One batch is always queued ahead of the one being written, so the
+            # recognisers keep working while the main process commits (the 100k profile
+            # had them idle through every commit and every batch read).
+            ahead = submit(cut(searcher), searcher) if total else None
+            while ahead is not None:
+                groups, found = ahead
+                following = cut(searcher)
+                ahead = submit(following, searcher) if following else None
                 for (aid, meta, paras, texts), results in zip(groups, found, strict=True):
                     _check_cancel(cancel)
                     docs = []
@@ -1563,7 +1608,8 @@ def enrich(
                     done += 1
                     if progress:
                         progress(done, total, meta.get("path", ""))
-                if start + batch_articles < total:
+                if ahead is not None:
+                    _check_cancel(cancel)
                     _save_lexicon(index_dir, state.lexicon)
                     _commit_segments(writer, [], merge=False, drop=False)
                     writer = state.writer()

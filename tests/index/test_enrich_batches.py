@@ -1,0 +1,93 @@
+"""The entity pass's batching: commits every ``ENRICH_BATCH_PARAGRAPHS`` paragraphs,
+with the next batch queued to the recognisers before the current one is committed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from g60_reader.corpus.model import EntitySpan
+from g60_reader.index import store
+from g60_reader.index.search import WhooshBackend
+
+ARTICLES = {
+    f"a{k}.txt": (
+        f"第{k}篇\n\n嘉兴{k}号项目在杭州签约。\n\n长三角一体化发展第{k}段。\n\n金华科创走廊。\n"
+    )
+    for k in range(12)
+}
+
+
+def _places(text: str, folded: str) -> list[EntitySpan]:
+    out = []
+    for name in ("嘉兴", "杭州", "金华"):
+        start = folded.find(name)
+        if start >= 0:
+            out.append(EntitySpan(start, start + 2, "place", text[start : start + 2]))
+    return out
+
+
+def _build(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for name, text in ARTICLES.items():
+        (root / name).write_text(text, encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    store.update(index_dir, [root], segment=False)  # the lean first pass
+    return index_dir
+
+
+def _generation(index_dir: Path) -> int:
+    return store.open_index(index_dir).latest_generation()
+
+
+def _check(index_dir: Path, paragraphs: int) -> None:
+    b = WhooshBackend(index_dir)
+    try:
+        assert b.stats().enriched_paragraphs == paragraphs
+        assert b.search("place:杭州").total == len(ARTICLES)
+        assert b.search("place:金华").total == len(ARTICLES)
+        assert b.search("hangzhou").total >= len(ARTICLES)
+    finally:
+        b.close()
+
+
+def test_paragraph_sized_batches_commit_as_they_go(tmp_path, monkeypatch):
+    index_dir = _build(tmp_path)
+    monkeypatch.setattr(store, "ENRICH_BATCH_PARAGRAPHS", 10)  # 4 articles of 3
+    start = _generation(index_dir)
+    seen: list[int] = []
+
+    def look(done: int, total: int, message: str) -> None:
+        seen.append(_generation(index_dir))
+
+    n = store.enrich(index_dir, _places, progress=look)
+    assert n == 3 * len(ARTICLES)
+    # committed between batches (not only at the end), and once per batch
+    assert len(set(seen)) >= 3
+    assert _generation(index_dir) - start == 3
+    _check(index_dir, n)
+    assert store.enrich(index_dir, _places) == 0  # nothing left
+
+
+def test_one_batch_by_default_for_a_small_corpus(tmp_path):
+    index_dir = _build(tmp_path)
+    start = _generation(index_dir)
+    n = store.enrich(index_dir, _places)
+    assert _generation(index_dir) - start == 1
+    _check(index_dir, n)
+
+
+def test_batches_with_a_worker_pool_queue_ahead_and_agree(tmp_path, monkeypatch):
+    """Two processes and many small batches: the batch read ahead of each commit is
+    recognised in the pool while the main process commits; the result is the same as
+    enriching in one go."""
+    index_dir = _build(tmp_path)
+    monkeypatch.setattr(store, "ENRICH_POOL_ARTICLES", 2)
+    monkeypatch.setattr(store, "ENRICH_BATCH_PARAGRAPHS", 7)
+    n = store.enrich(index_dir, _places_module_level, procs=2)
+    assert n == 3 * len(ARTICLES)
+    _check(index_dir, n)
+
+
+def _places_module_level(text: str, folded: str) -> list[EntitySpan]:
+    return _places(text, folded)
