@@ -96,7 +96,6 @@ class FastSearcher:
         # field, term, with positions), least recently used first; at most
         # CACHE_POSTINGS postings in all (those with positions count twice)
         self._cache: dict[tuple[int, str, bytes, bool], tuple] = {}
-        self._prefixes: dict[tuple[str, str], list] = {}  # Prefix -> its terms
         self._leafprefixes: dict[tuple[str, str], tuple] = {}  # ... per segment, with infos
         self._cached = 0
 
@@ -299,19 +298,6 @@ class FastSearcher:
         scores[ids] = s
         return mask, scores
 
-    def _expand(self, q) -> list | None:
-        """The terms a ``Prefix`` stands for (``None``: leave it to Whoosh)."""
-        if not q.text or q.fieldname not in self.schema:
-            return None
-        key = (q.fieldname, q.text)
-        terms = self._prefixes.get(key)
-        if terms is None:
-            terms = [t for t in self.searcher.reader().expand_prefix(q.fieldname, q.text) if t]
-            if len(self._prefixes) >= CHAR_CACHE:
-                self._prefixes.pop(next(iter(self._prefixes)))
-            self._prefixes[key] = terms
-        return terms
-
     def _leaf_prefix(self, q) -> tuple[list[list[tuple[bytes, object]]], int]:
         """Per segment, the ``(term, term info)`` pairs of a prefix, read in one ordered
         pass over each segment's term dictionary (no lookup per term and segment), and
@@ -334,8 +320,8 @@ class FastSearcher:
         """A prefix over an unscored field (the entity keywords, where a common place
         such as 金华 heads hundreds of longer names): Whoosh scores each posting by its
         weight (``WeightScorer``) and sums the expanded terms (``Or``), times the
-        prefix's boost. Postings are gathered straight from each segment's term infos
-        into one score array, instead of a dense array per term."""
+        prefix's boost when there are several. Postings are gathered straight from
+        each segment's term infos into one score array, not a dense array per term."""
         field = self.schema[q.fieldname]
         per_leaf, _df = self._leaf_prefix(q)
         mask, scores = self._empty()
@@ -357,25 +343,17 @@ class FastSearcher:
                     scores[ids] += weights
         mask &= self.live
         scores[~mask] = 0.0
-        if q.boost != 1.0:
+        # Whoosh: one expanded term is a plain Term (no boost), several an Or(boost)
+        if q.boost != 1.0 and len({t for pairs in per_leaf for t, _ti in pairs}) > 1:
             scores *= q.boost
         return mask, scores
 
     def _prefix(self, q, within):
-        """Whoosh's ``MultiTerm.matcher``: one expanded term is that ``Term`` (with the
-        prefix's boost); several are an ``Or`` of plain ``Term``s with that boost (the
-        searcher's weighting still scores them: Whoosh's ``constantscore`` hands
-        ``weighting=None`` down, and ``Searcher.postings`` reads that as its own)."""
+        """A prefix over an unscored field (the entity keywords, ``adate``); prefixes
+        of scored fields, which the parser does not make, are left to Whoosh."""
         if q.text and q.fieldname in self.schema and not self.schema[q.fieldname].scorable:
             return self._keyword_prefix(q, within)
-        terms = self._expand(q)
-        if terms is None:
-            return None
-        if not terms:
-            return self._empty()
-        if len(terms) == 1:
-            return self.evaluate(Q.Term(q.fieldname, terms[0], boost=q.boost), within)
-        return self.evaluate(Q.Or([Q.Term(q.fieldname, t) for t in terms], boost=q.boost), within)
+        return None
 
     def _decoded(self, k: int, reader, fieldname: str, btext: bytes, format_, local, pos=False):
         """``(ids, weights, positions)`` of a term in segment ``k`` (``ids`` a fresh

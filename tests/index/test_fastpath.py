@@ -341,6 +341,21 @@ def test_entity_prefixes_run_on_the_fast_path(sample_pair, monkeypatch):
     assert fast.search("place:金华").total == slow.search("place:金华").total > 0
 
 
+def test_boosted_entity_prefixes_score_like_whoosh(sample_pair):
+    """Whoosh boosts a prefix's Or of several expanded terms, but a single expanded
+    term is a plain Term with no boost; the fast path does the same."""
+    from whoosh import query as Q
+
+    fast, _slow = sample_pair
+    view = fast._view()
+    for q in (Q.Prefix("place", "金华", boost=2.5), Q.Prefix("place", "嘉兴", boost=2.5)):
+        total, _articles, top = view.fast.run(q, 10, view.parents_array)
+        expected = view.searcher.search(q, limit=10)
+        assert total == len(expected) > 0
+        assert [d for d, _s in top] == [h.docnum for h in expected]
+        assert all(_close(s, h.score) for (_d, s), h in zip(top, expected, strict=True))
+
+
 _word = st.sampled_from(WORDS2 + WORDS3 + LATIN + [n for _t, n in ALL_NAMES])
 _char = st.sampled_from(sorted(set("".join(WORDS2 + WORDS3))))
 _pinyin = st.sampled_from(["jingji", "shehui", "keji", "jiaxing", "shanghai", "zhangwei", "jj"])
