@@ -1445,29 +1445,29 @@ def _valid_entities(text: str, spans: Iterable[EntitySpan]) -> list[EntitySpan]:
     return out
 
 
-def _batches(todo: list[str], batch_articles: int | None) -> Callable[..., list[str]]:
-    """``cut(searcher)``: the next batch of article ids from ``todo`` (empty at the
-    end): ``batch_articles`` articles, or by default as many as hold about
-    ``ENRICH_BATCH_PARAGRAPHS`` paragraphs (each article's count read from its stored
-    metadata)."""
+def _batches(todo: list[str], batch_articles: int | None) -> Callable[..., list[tuple]]:
+    """``cut(searcher)``: the next batch of ``todo``'s articles as ``(aid, meta,
+    paragraph fields)``, each article read once (empty at the end):
+    ``batch_articles`` articles, or by default as many as hold about
+    ``ENRICH_BATCH_PARAGRAPHS`` paragraphs."""
     pos = 0
 
-    def cut(searcher) -> list[str]:
+    def cut(searcher) -> list[tuple]:
         nonlocal pos
-        if batch_articles is not None:
-            out = todo[pos : pos + max(1, batch_articles)]
-            pos += len(out)
-            return out
         out = []
         paragraphs = 0
-        while pos < len(todo) and paragraphs < ENRICH_BATCH_PARAGRAPHS:
+        while pos < len(todo):
+            if batch_articles is not None:
+                if len(out) >= max(1, batch_articles):
+                    break
+            elif paragraphs >= ENRICH_BATCH_PARAGRAPHS:
+                break
             aid = todo[pos]
             pos += 1
-            out.append(aid)
-            meta = None
-            for docnum in searcher.document_numbers(aid=aid, kind="a"):
-                meta = searcher.stored_fields(docnum).get("meta")
-            paragraphs += max(1, int((meta or {}).get("paragraphs", 1) or 1))
+            meta, paras = _read_group(searcher, aid)
+            if meta is not None:
+                out.append((aid, meta, paras))
+                paragraphs += max(1, len(paras))
         return out
 
     return cut
@@ -1563,18 +1563,16 @@ def enrich(
             done = 0
             cut = _batches(todo, batch_articles)
 
-            def submit(aids: list[str], searcher=None):
-                """Read a batch's stored paragraphs and queue them for the recognisers
-                (the pool starts on them at once; without a pool, ``map`` is lazy)."""
+            def submit(batch: list[tuple]):
+                """Queue a batch's stored paragraphs for the recognisers (the pool
+                starts on them at once; without a pool, ``map`` is lazy)."""
                 groups = []
-                for aid in aids:
-                    meta, paras = _read_group(searcher, aid)
-                    if meta is not None:
-                        texts = [
-                            (f.get("text", ""), fold(f.get("text", "")), not f.get("seg"))
-                            for f in paras
-                        ]
-                        groups.append((aid, meta, paras, texts))
+                for aid, meta, paras in batch:
+                    texts = [
+                        (f.get("text", ""), fold(f.get("text", "")), not f.get("seg"))
+                        for f in paras
+                    ]
+                    groups.append((aid, meta, paras, texts))
                 jobs = [(recognise, texts) for _aid, _m, _p, texts in groups]
                 if pool is not None:
                     return groups, pool.imap(_recognise_texts, jobs, chunksize=4)
@@ -1583,11 +1581,12 @@ def enrich(
             # One batch is always queued ahead of the one being written, so the
             # recognisers keep working while the main process commits (the 100k profile
             # had them idle through every commit and every batch read).
-            ahead = submit(cut(searcher), searcher) if total else None
+            first = cut(searcher)
+            ahead = submit(first) if first else None
             while ahead is not None:
                 groups, found = ahead
                 following = cut(searcher)
-                ahead = submit(following, searcher) if following else None
+                ahead = submit(following) if following else None
                 for (aid, meta, paras, texts), results in zip(groups, found, strict=True):
                     _check_cancel(cancel)
                     docs = []
