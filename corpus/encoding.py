@@ -127,8 +127,15 @@ def _failure(data: bytes) -> str:
     return "cannot decode: not UTF-8, GB18030 or Big5 text"
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """``(text, codec)`` for the bytes of a text file; raises ``DecodeError``."""
+def codec_label(codec: str) -> str:
+    """The name a user knows for a Python codec: ``cp950`` -> ``Big5``."""
+    return _LABELS.get(codec, codec.upper())
+
+
+def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
+    """``(text, codec)`` for the bytes of a text file; raises ``DecodeError``.
+
+    ``html``: the bytes are a web page (its declared charset is a candidate)."""
     found = _detect(data)
     if found is None:
         raise DecodeError(_failure(data))

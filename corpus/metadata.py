@@ -175,3 +175,27 @@ def iso_date(value: object) -> str | None:
     if text.strip().isdigit():
         return iso_date(int(text.strip()))
     return None
+
+
+# ---------------------------------------------------------------- header and footer
+
+
+@dataclass(slots=True)
+class Header:
+    """Metadata read from the lines around the body (see :func:`read_header`)."""
+
+    published: str | None = None
+    outlet: str = ""
+    byline: str = ""
+    source_credit: str = ""
+    drop: frozenset[int] = frozenset()  # indices of lines that only carry metadata
+
+
+def read_header(lines: list[str]) -> Header:
+    """Metadata of the cleaned body lines (after the title). (Being written.)"""
+    return Header()
+
+
+def date_from_path(path: str) -> str | None:
+    """A publication date written in the file name. (Being written.)"""
+    return None

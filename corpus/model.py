@@ -62,17 +62,30 @@ class Article:
     path: str  # source file path as given (str, may hold surrogate escapes)
     title: str
     subtitle: str = ""
-    outlet: str = ""  # e.g. 金華日報
+    outlet: str = ""  # who published it, e.g. 金華日報 (site name, JSON source, dateline)
     dateline: str = ""  # the raw dateline phrase, e.g. 金華日報消息
-    date: str | None = None  # ISO yyyy-mm-dd, only when the year is known
-    date_text: str = ""  # dates as written in the text, e.g. 12月11日至12日
-    reporter: str = ""
+    # Publication date, ISO 8601: "2019-03-05", or "2019-03-05T10:20:00+08:00" when the
+    # source gives the time (and its zone). None when unknown: never guessed, never taken
+    # from an event the body mentions.
+    published: str | None = None
+    date_text: str = ""  # the first date written in the text, e.g. 12月11日至12日
+    byline: str = ""  # the author(s) or reporter(s), e.g. 盛游
+    source_credit: str = ""  # the declared source of a reprint: 来源：新华社 -> 新华社
+    codec: str = ""  # how the file was decoded: "UTF-8", "GB18030", "Big5"
     paragraphs: list[Paragraph] = field(default_factory=list)
     damage: list[Damage] = field(default_factory=list)
     content_hash: str = ""  # sha256 hex of the cleaned title + paragraphs
+    # sha256 hex of the folded title + paragraphs: equal for exact duplicates (a mirror,
+    # a re-download, a copy converted between Traditional and Simplified)
+    text_key: str = ""
     file_hash: str = ""  # sha256 hex of the source file's bytes (skip unchanged files)
     record: int = 0  # record number inside a multi-article file (.jsonl), else 0
     format: str = ""  # "txt", "md", "html", "json", "jsonl"
+
+    @property
+    def date(self) -> str | None:
+        """The publication day (``yyyy-mm-dd``) of :attr:`published`, or ``None``."""
+        return self.published[:10] if self.published else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,7 +55,7 @@ from g60_reader.corpus.model import ENTITY_TYPES
 
 from .analyzer import PostingItems, body_tokens, fold_normalise
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _dumps = pickle.dumps
 
 

@@ -382,7 +382,7 @@ class WhooshBackend:
             paragraph=int(fields.get("para", 0)),
             title=meta.get("title", ""),
             outlet=meta.get("outlet", ""),
-            date=meta.get("date"),
+            date=(meta.get("published") or "")[:10] or None,
             path=meta.get("path", ""),
             score=float(score or 0.0),
             text=text,
@@ -503,7 +503,7 @@ class WhooshBackend:
                     article_id=meta.get("id", ""),
                     title=meta.get("title", ""),
                     outlet=meta.get("outlet", ""),
-                    date=meta.get("date"),
+                    date=(meta.get("published") or "")[:10] or None,
                     path=meta.get("path", ""),
                     paragraphs=int(meta.get("paragraphs", 0)),
                 )

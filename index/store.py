@@ -544,9 +544,12 @@ def _meta(article: Article, src: str) -> dict:
         "subtitle": article.subtitle,
         "outlet": article.outlet,
         "dateline": article.dateline,
-        "date": article.date,
+        "published": article.published,
         "date_text": article.date_text,
-        "reporter": article.reporter,
+        "byline": article.byline,
+        "source_credit": article.source_credit,
+        "codec": article.codec,
+        "text_key": article.text_key,
         "damage": [d.as_dict() for d in article.damage],
         "content_hash": article.content_hash,
         "file_hash": article.file_hash,
@@ -564,9 +567,12 @@ def article_from_meta(meta: dict, paragraphs: list[Paragraph]) -> Article:
         subtitle=meta.get("subtitle", ""),
         outlet=meta.get("outlet", ""),
         dateline=meta.get("dateline", ""),
-        date=meta.get("date"),
+        published=meta.get("published"),
         date_text=meta.get("date_text", ""),
-        reporter=meta.get("reporter", ""),
+        byline=meta.get("byline", ""),
+        source_credit=meta.get("source_credit", ""),
+        codec=meta.get("codec", ""),
+        text_key=meta.get("text_key", ""),
         paragraphs=paragraphs,
         damage=[Damage(**d) for d in meta.get("damage", [])],
         content_hash=meta.get("content_hash", ""),
@@ -616,8 +622,8 @@ def _article_doc(meta: dict, enriched: bool) -> dict:
         doc["title"] = Analyzed(analyzer.text_items(meta["title"]))
     if meta["outlet"]:
         doc["outlet"] = Analyzed(analyzer.text_items(meta["outlet"]))
-    if meta["date"]:
-        doc["adate"] = meta["date"]
+    if meta["published"]:
+        doc["adate"] = meta["published"][:10]
     return doc
 
 

@@ -73,7 +73,7 @@ def test_txt_utf8(tmp_path):
     assert article.title == TITLE_T
     assert texts(article) == BODY_T
     assert article.subtitle == ""
-    assert (article.outlet, article.dateline, article.reporter) == (
+    assert (article.outlet, article.dateline, article.byline) == (
         "金華日報",
         "金華日報消息",
         "盛游",
@@ -95,7 +95,7 @@ def test_txt_gb18030(tmp_path):
     article = read_one(path)
     assert article.title == TITLE_S
     assert texts(article) == BODY_S
-    assert (article.outlet, article.reporter) == ("金华日报", "张三")
+    assert (article.outlet, article.byline) == ("金华日报", "张三")
 
 
 def test_txt_big5_read_as_cp950(tmp_path):
@@ -208,7 +208,7 @@ def test_html_reader(tmp_path):
         "會上，九地市政協主席&委員作了交流發言。",
         "第二行成了一段。",
     ]
-    assert article.reporter == "盛游"
+    assert article.byline == "盛游"
     assert article.date == "2019-12-12"
     assert article.outlet == "金華日報"  # from the dateline
     assert article.format == "html"
@@ -275,7 +275,7 @@ def test_json_one_article(tmp_path):
     article = read_one(write(tmp_path / "a.json", data))
     assert article.title == TITLE_S
     assert texts(article) == BODY_S
-    assert (article.outlet, article.reporter, article.date) == ("金华日报", "盛游", "2019-12-12")
+    assert (article.outlet, article.byline, article.date) == ("金华日报", "盛游", "2019-12-12")
     assert article.date_text == "12月11日至12日"
     assert article.record == 0
     assert article.format == "json"
@@ -361,7 +361,7 @@ def test_jsonl_broken_line_is_reported_and_others_load(tmp_path):
     assert [(a.title, a.record) for a in articles] == [("第一篇", 1), ("第四篇", 4)]
     assert texts(articles[0]) == ["甲段。", "乙段。"]
     assert articles[0].outlet == "金华日报"
-    assert (articles[1].reporter, articles[1].date) == ("张三", "2019-12-12")
+    assert (articles[1].byline, articles[1].date) == ("张三", "2019-12-12")
     assert [(e.line, e.reason.split(":")[0]) for e in errors] == [
         (2, "invalid JSON"),
         (5, "field 'title' must be a string, not an array"),

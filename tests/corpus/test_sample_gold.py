@@ -54,7 +54,7 @@ def test_outlet_and_dateline(article, gold):
 
 
 def test_reporter_matches_gold(article, gold):
-    assert article.reporter == gold["metadata"]["reporter"]
+    assert article.byline == gold["metadata"]["reporter"]
     assert article.paragraphs[-1].text.endswith("(記者 盛游)")
 
 

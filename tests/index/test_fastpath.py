@@ -87,7 +87,7 @@ def _article(rng: random.Random, k: int, version: int = 0) -> Article:
         path=f"/fixture/art{k:03d}.txt",
         title=title,
         outlet=rng.choice(["嘉兴日报", "金华日报"]),
-        date=f"2023-{rng.randint(1, 12):02d}-01",
+        published=f"2023-{rng.randint(1, 12):02d}-01",
         paragraphs=paras,
     )
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from g60_reader.corpus.clean import HAN, clean
 from g60_reader.corpus.encoding import DecodeError, decode
-from g60_reader.corpus.readers import _join_soft_breaks, extract_html
+from g60_reader.corpus.readers import extract_html, join_soft_breaks
 from tests.robustness.conftest import LONG
 
 _CJK_EDGE = f"{HAN}\u3000-\u303f\uff00-\uffef"
@@ -34,14 +34,14 @@ pieces = st.sampled_from(["長", "a", " ", "\u3000", "\n", "，", "\t", "。", "
 @settings(max_examples=3000 if LONG else 400, deadline=None)
 @given(st.lists(pieces, max_size=30).map("".join))
 def test_soft_breaks_join_as_before(text: str) -> None:
-    assert clean(_join_soft_breaks(text)) == clean(_reference(text))
+    assert clean(join_soft_breaks(text)) == clean(_reference(text))
 
 
 def test_soft_breaks_examples() -> None:
-    assert _join_soft_breaks("長三角\n科創") == "長三角科創"
-    assert _join_soft_breaks("長三角 \u3000\n  科創") == "長三角科創"
-    assert _join_soft_breaks("G60\n科創") == "G60 科創"
-    assert clean(_join_soft_breaks("走廊\u3000\n\u3000建設"))[0] == "走廊建設"
+    assert join_soft_breaks("長三角\n科創") == "長三角科創"
+    assert join_soft_breaks("長三角 \u3000\n  科創") == "長三角科創"
+    assert join_soft_breaks("G60\n科創") == "G60 科創"
+    assert clean(join_soft_breaks("走廊\u3000\n\u3000建設"))[0] == "走廊建設"
 
 
 def test_html_unclosed_tail_is_dropped_and_text_before_it_kept() -> None:

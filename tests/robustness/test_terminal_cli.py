@@ -44,7 +44,7 @@ def test_json_output_carries_only_the_visible_text(attack_dir: Path, home: Path)
         payload, visible = ATTACKS[name]
         assert obj["title"] == attack_title(visible), name
         assert obj["subtitle"] == f"副題{visible}", name
-        assert obj["reporter"] == f"記{visible}者", name
+        assert obj["byline"] == f"記{visible}者", name
         assert obj["outlet"] == f"來源{visible}報", name
         body = [p["text"] for p in obj["paragraphs"]]
         if len(payload.splitlines()) == 1:

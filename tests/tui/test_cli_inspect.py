@@ -43,16 +43,19 @@ def test_json_output_of_the_sample(gold, sample_path):
         "subtitle",
         "outlet",
         "dateline",
-        "reporter",
-        "date",
+        "byline",
+        "published",
+        "source_credit",
+        "codec",
         "date_text",
         "paragraphs",
         "damage",
     }
     assert obj["title"] == gold["metadata"]["title"]
     assert obj["outlet"] == gold["metadata"]["source"]
-    assert obj["reporter"] == gold["metadata"]["reporter"]
-    assert obj["date"] is None
+    assert obj["byline"] == gold["metadata"]["reporter"]
+    assert obj["published"] is None  # the sample says 12月11日至12日 of no year
+    assert obj["codec"] == "UTF-8"
     assert obj["date_text"] == "12月11日至12日"
     assert obj["path"] == str(sample_path)
     assert [p["n"] for p in obj["paragraphs"]] == [1, 2, 3, 4, 5, 6]

@@ -99,8 +99,8 @@ class ReaderPane(VerticalScroll, can_focus=True):
         assert self.stored is not None
         article = self.stored.article
         parts = [article.outlet, article.date or article.date_text]
-        if article.reporter:
-            parts.append(f"記者 {article.reporter}")
+        if article.byline:
+            parts.append(f"記者 {article.byline}")
         meta = " · ".join(part for part in parts if part)
         return styled(meta, script=self.script, style="dim") if meta else Text("")
 
