@@ -13,6 +13,7 @@ import click
 from g60_reader.tui.cmd_entities import entities_command
 from g60_reader.tui.cmd_index import index_command, search_command, stats_command
 from g60_reader.tui.cmd_inspect import inspect_command
+from g60_reader.tui.cmd_opensearch import opensearch_group
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,7 +39,14 @@ def main(ctx: click.Context, index_dir: Path | None) -> None:
         ctx.default_map = {name: {"index_dir": index_dir} for name in main.commands}
 
 
-for _command in (index_command, search_command, stats_command, entities_command, inspect_command):
+for _command in (
+    index_command,
+    search_command,
+    stats_command,
+    entities_command,
+    inspect_command,
+    opensearch_group,
+):
     main.add_command(_command)
 
 
