@@ -82,16 +82,24 @@ def start_command(
     from g60_reader.index.backends.opensearch import cluster
 
     console = _stderr()
+    bar = _Feedback(console, f"starting {nodes} OpenSearch node(s)…")
     try:
-        _install_with_progress(console)
-        with console.status(f"starting {nodes} OpenSearch node(s)…"):
-            info = cluster.start(
-                nodes=nodes, port=port, data=data, heap=heap, replicas=replicas, timeout=timeout
-            )
+        info = cluster.start(
+            nodes=nodes,
+            port=port,
+            data=data,
+            heap=heap,
+            replicas=replicas,
+            timeout=timeout,
+            progress=bar,
+        )
     except cluster.ClusterError as exc:
+        bar.close()
         _fail(str(exc))
     except KeyboardInterrupt:
+        bar.close()
         _fail("interrupted", 130)
+    bar.close()
     click.echo(
         f"OpenSearch {info.version}: {len(info.nodes)} node(s) {info.health} at {info.url} "
         f"in {info.seconds:.1f} s"
@@ -105,34 +113,49 @@ def start_command(
     )
 
 
-def _install_with_progress(console) -> None:
-    """Install OpenSearch if needed, with a download bar on stderr."""
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TransferSpeedColumn,
-    )
+class _Feedback:
+    """A spinner on stderr while nodes start; a download bar instead during a first install.
 
-    from g60_reader.index.backends.opensearch import cluster
+    Both are live displays that leave nothing behind, and nothing at all when stderr is no
+    terminal, so a failure stays a single line.
+    """
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        tasks: dict[str, int] = {}
+    def __init__(self, console, message: str) -> None:
+        self._console = console
+        self._bar = None
+        self._tasks: dict[str, int] = {}
+        self._spinner = console.status(message)
+        self._spinner.start()
 
-        def progress(name: str, done: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(f"downloading {name}", total=total)
-            bar.update(tasks[name], completed=done)
+    def __call__(self, name: str, done: int, total: int) -> None:
+        if self._bar is None:
+            self._spinner.stop()
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TransferSpeedColumn,
+            )
 
-        cluster.install(progress=progress)
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                console=self._console,
+                transient=True,
+            )
+            self._bar.start()
+        if name not in self._tasks:
+            self._tasks[name] = self._bar.add_task(f"downloading {name}", total=total)
+        self._bar.update(self._tasks[name], completed=done)
+
+    def close(self) -> None:
+        self._spinner.stop()
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
 
 
 @opensearch_group.command("status")

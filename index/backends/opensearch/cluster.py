@@ -124,6 +124,10 @@ class Artifact:
         return f"{self.group.replace('.', '/')}/{self.artifact}/{self.version}/{self.file_name}"
 
 
+def _lock_text() -> str:
+    return resources.files(_PACKAGE).joinpath("artifacts.lock").read_text("utf-8")
+
+
 def load_lock(text: str | None = None) -> list[Artifact]:
     """The artifacts pinned in ``artifacts.lock`` (or in ``text``).
 
@@ -131,7 +135,7 @@ def load_lock(text: str | None = None) -> list[Artifact]:
         InstallError: a line is not ``group:artifact:version:type<TAB>sha1<TAB>size``.
     """
     if text is None:
-        text = resources.files(_PACKAGE).joinpath("artifacts.lock").read_text("utf-8")
+        text = _lock_text()
     found = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -206,7 +210,9 @@ def _download(artifact: Artifact, dest: Path, repository: str, progress: Progres
             reason = getattr(exc, "reason", None) or exc
             last_error = f"cannot download {url}: {reason}"
             part.unlink(missing_ok=True)
-            if isinstance(exc, urllib.error.HTTPError) and exc.code == 404:
+            if isinstance(exc, urllib.error.HTTPError) and 400 <= exc.code < 500:
+                break  # the file is not there: trying again will not help
+            if isinstance(reason, FileNotFoundError):
                 break
             continue
         if done != artifact.size or digest.hexdigest() != artifact.sha1:
@@ -276,7 +282,7 @@ def install(
     """
     cache = Path(cache) if cache is not None else default_cache()
     repository = repository or os.environ.get(ENV_REPOSITORY) or DEFAULT_REPOSITORY
-    lock_text = resources.files(_PACKAGE).joinpath("artifacts.lock").read_text("utf-8")
+    lock_text = _lock_text()
     artifacts = load_lock(lock_text)
     lock_digest = hashlib.sha1(lock_text.encode()).hexdigest()
     home = cache / f"opensearch-{VERSION}"
