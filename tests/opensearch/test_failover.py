@@ -162,7 +162,8 @@ def test_three_nodes_survive_a_killed_node(tmp_path: Path) -> None:
         retried = sum(1 for _, tries, *_ in reader.answers if tries > 1)
         print(
             f"\n3 nodes started in {start_seconds:.1f} s; killed {manager} (pid {pid}); "
-            f"{len(reader.answers)} queries ({after} after the kill), {retried} needed a retry, slowest {slowest:.2f} s; "
+            f"{len(reader.answers)} queries ({after} after the kill), {retried} needed a retry, "
+            f"slowest {slowest:.2f} s; "
             f"green again on 2 nodes {recovered:.1f} s after the kill"
         )
     finally:
