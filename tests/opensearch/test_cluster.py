@@ -258,6 +258,9 @@ _STUBBORN = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN);
 _POLITE = "import time; time.sleep(60)"
 
 
+_FAKES: list[subprocess.Popen[bytes]] = []  # kept referenced: the tests reap them via stop()
+
+
 def fake_cluster(data: Path, programs: list[str]) -> list[int]:
     """A state file whose 'nodes' are sleeping Python processes carrying a config path."""
     nodes = []
@@ -267,6 +270,7 @@ def fake_cluster(data: Path, programs: list[str]) -> list[int]:
         process = subprocess.Popen(
             [sys.executable, "-c", program, str(config)], start_new_session=True
         )
+        _FAKES.append(process)
         nodes.append(
             {
                 "index": i,
