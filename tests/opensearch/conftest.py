@@ -9,6 +9,7 @@ checked gone. Tests that use it are marked ``opensearch``; they are never skippe
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -53,6 +54,51 @@ def _bindable(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+_STUBBORN = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
+_POLITE = "import time; time.sleep(60)"
+
+
+_FAKES: list[subprocess.Popen[bytes]] = []
+
+
+def fake_cluster(data: Path, programs: list[str]) -> list[int]:
+    """A state file whose 'nodes' are sleeping Python processes carrying a config path."""
+    nodes = []
+    for i, program in enumerate(programs):
+        config = data / f"node-{i}" / "config"
+        config.mkdir(parents=True)
+        process = subprocess.Popen(
+            [sys.executable, "-c", program, str(config)], start_new_session=True
+        )
+        _FAKES.append(process)
+        nodes.append(
+            {
+                "index": i,
+                "name": f"node-{i}",
+                "pid": process.pid,
+                "http_port": 1,
+                "transport_port": 2,
+                "directory": str(config.parent),
+                "config": str(config),
+                "log": str(config.parent / "opensearch.log"),
+                "stdout": str(config.parent / "stdout.log"),
+            }
+        )
+    (data / cluster.STATE_FILE).write_text(json.dumps({"version": "x", "nodes": nodes}))
+    return [node["pid"] for node in nodes]
+
+
+@pytest.fixture(autouse=True)
+def _forget_fakes() -> Iterator[None]:
+    """Fake nodes are ended by the code under test; poll them so Popen knows they are gone."""
+    yield
+    for process in _FAKES:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    _FAKES.clear()
 
 
 @dataclass

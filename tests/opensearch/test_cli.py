@@ -8,6 +8,7 @@ entry point in a child process.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,7 @@ from click.testing import CliRunner
 from g60_reader.index.backends.opensearch import cluster
 from g60_reader.tui.cli import main
 
-from .conftest import Node, cli, free_ports
-from .test_cluster import _POLITE, _STUBBORN, fake_cluster
+from .conftest import _POLITE, _STUBBORN, Node, cli, fake_cluster, free_ports
 
 
 def run(*args: str):
@@ -79,8 +79,6 @@ def test_status_and_stop_when_nothing_runs(tmp_path: Path) -> None:
 
 def test_stop_command(tmp_path: Path) -> None:
     pids = fake_cluster(tmp_path, [_POLITE, _STUBBORN])
-    import time
-
     time.sleep(0.3)
     result = run("stop", "--data", str(tmp_path), "--timeout", "0.5")
     assert result.exit_code == 0, result.stderr

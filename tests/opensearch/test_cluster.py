@@ -13,8 +13,6 @@ import json
 import os
 import socket
 import stat
-import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
@@ -23,7 +21,7 @@ import pytest
 
 from g60_reader.index.backends.opensearch import cluster
 
-from .conftest import Node, free_ports
+from .conftest import _POLITE, _STUBBORN, Node, fake_cluster, free_ports
 
 # --------------------------------------------------------------------------- install
 
@@ -254,39 +252,6 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- stop (fakes)
 
-_STUBBORN = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
-_POLITE = "import time; time.sleep(60)"
-
-
-_FAKES: list[subprocess.Popen[bytes]] = []  # kept referenced: the tests reap them via stop()
-
-
-def fake_cluster(data: Path, programs: list[str]) -> list[int]:
-    """A state file whose 'nodes' are sleeping Python processes carrying a config path."""
-    nodes = []
-    for i, program in enumerate(programs):
-        config = data / f"node-{i}" / "config"
-        config.mkdir(parents=True)
-        process = subprocess.Popen(
-            [sys.executable, "-c", program, str(config)], start_new_session=True
-        )
-        _FAKES.append(process)
-        nodes.append(
-            {
-                "index": i,
-                "name": f"node-{i}",
-                "pid": process.pid,
-                "http_port": 1,
-                "transport_port": 2,
-                "directory": str(config.parent),
-                "config": str(config),
-                "log": str(config.parent / "opensearch.log"),
-                "stdout": str(config.parent / "stdout.log"),
-            }
-        )
-    (data / cluster.STATE_FILE).write_text(json.dumps({"version": "x", "nodes": nodes}))
-    return [node["pid"] for node in nodes]
-
 
 def test_stop_sends_sigterm_then_sigkill(tmp_path: Path) -> None:
     polite, stubborn = fake_cluster(tmp_path, [_POLITE, _STUBBORN])
@@ -317,10 +282,10 @@ def test_kill_node_kills_one(tmp_path: Path) -> None:
 def test_a_reused_pid_is_not_taken_for_a_node(tmp_path: Path) -> None:
     (pid,) = fake_cluster(tmp_path, [_POLITE])
     state = json.loads((tmp_path / cluster.STATE_FILE).read_text())
-    real_config = state["nodes"][0]["config"]
-    state["nodes"][0]["config"] = str(tmp_path / "some-other-config")
+    real_directory = state["nodes"][0]["directory"]
+    state["nodes"][0]["directory"] = str(tmp_path / "node-9")
     (tmp_path / cluster.STATE_FILE).write_text(json.dumps(state))
     assert not cluster.status(tmp_path).running  # the pid runs, but it is no node of ours
-    state["nodes"][0]["config"] = real_config
+    state["nodes"][0]["directory"] = real_directory
     (tmp_path / cluster.STATE_FILE).write_text(json.dumps(state))
     assert cluster.stop(tmp_path).stopped == [pid]

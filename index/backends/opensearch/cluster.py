@@ -553,12 +553,20 @@ def _resolve_data(data: Path | str | None) -> Path:
     return (Path(data).expanduser() if data is not None else default_data()).absolute()
 
 
-def _pid_alive(pid: int, config: str | None = None) -> bool:
-    """Whether ``pid`` runs, is no zombie and (on Linux) is the node with this config dir."""
+def _pid_alive(pid: int, directory: str | None = None) -> bool:
+    """Whether ``pid`` runs, is no zombie and (on Linux) is the node living in ``directory``.
+
+    The node's command line names its directory both while ``bin/opensearch`` (bash) runs
+    (``-Epath.data=<directory>/data``) and once it has exec'd java
+    (``-Dopensearch.path.conf=<directory>/config``), so a recycled pid is not taken for a node.
+    """
+    child = _CHILDREN.get(pid)
+    if child is not None and child.poll() is not None:  # started here: reap it
+        del _CHILDREN[pid]
+        return False
     try:
         reaped, _ = os.waitpid(pid, os.WNOHANG)
         if reaped == pid:
-            _CHILDREN.pop(pid, None)
             return False
     except ChildProcessError:
         pass
@@ -575,9 +583,9 @@ def _pid_alive(pid: int, config: str | None = None) -> bool:
         stat = (proc / "stat").read_text()
         if stat[stat.rindex(")") + 2 :].startswith(("Z", "X")):
             return False
-        if config is not None:
+        if directory is not None:
             cmdline = (proc / "cmdline").read_bytes().decode("utf-8", "replace")
-            return config in cmdline
+            return directory.rstrip("/") + "/" in cmdline
     except (OSError, ValueError):
         return False
     return True
@@ -634,7 +642,7 @@ def status(data: Path | str | None = None, *, timeout: float = 2.0) -> ClusterSt
     nodes = []
     for raw in state["nodes"]:
         node = NodeStatus(**{k: raw[k] for k in NodeInfo.__dataclass_fields__})
-        node.alive = _pid_alive(node.pid, node.config)
+        node.alive = _pid_alive(node.pid, node.directory)
         node.rss_bytes = _rss(node.pid) if node.alive else None
         nodes.append(node)
     result = ClusterStatus(
@@ -771,7 +779,7 @@ def _launch(
     env["OPENSEARCH_JAVA_OPTS"] = _ROOT_JAVA_OPTS if os.geteuid() == 0 else ""
     with open(stdout, "wb") as out:
         process = subprocess.Popen(
-            [bash, str(home / "bin" / "opensearch")],
+            [bash, str(home / "bin" / "opensearch"), f"-Epath.data={node_dir / 'data'}"],
             cwd=home,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -888,55 +896,64 @@ def _start_locked(
     infos: list[NodeInfo] = []
     processes: list[subprocess.Popen[bytes]] = []
     began = time.monotonic()
-    for i, name in enumerate(names):
-        node_dir = directory / name
-        config = node_dir / "config"
-        for sub in (config, node_dir / "data", node_dir / "logs", node_dir / "tmp"):
-            sub.mkdir(parents=True, exist_ok=True)
-        (config / "opensearch.yml").write_text(
-            _node_config(
-                cluster_name=cluster_name,
-                name=name,
-                node_dir=node_dir,
-                http_port=http_ports[i],
-                transport_port=transport_ports[i],
-                seeds=seeds,
-                names=names,
-            ),
-            "utf-8",
-        )
-        (config / "jvm.options").write_text(_jvm_options(heap, node_dir / "logs"), "utf-8")
-        (config / "log4j2.properties").write_text(log4j, "utf-8")
-        stdout = node_dir / "stdout.log"
-        process = _launch(home, java, node_dir, config, stdout, bash)
-        processes.append(process)
-        infos.append(
-            NodeInfo(
-                index=i,
-                name=name,
-                pid=process.pid,
-                http_port=http_ports[i],
-                transport_port=transport_ports[i],
-                directory=str(node_dir),
-                config=str(config),
-                log=str(node_dir / "logs" / "opensearch.log"),
-                stdout=str(stdout),
+    try:
+        for i, name in enumerate(names):
+            node_dir = directory / name
+            config = node_dir / "config"
+            for sub in (config, node_dir / "data", node_dir / "logs", node_dir / "tmp"):
+                sub.mkdir(parents=True, exist_ok=True)
+            (config / "opensearch.yml").write_text(
+                _node_config(
+                    cluster_name=cluster_name,
+                    name=name,
+                    node_dir=node_dir,
+                    http_port=http_ports[i],
+                    transport_port=transport_ports[i],
+                    seeds=seeds,
+                    names=names,
+                ),
+                "utf-8",
             )
-        )
-    state = {
-        "version": VERSION,
-        "cluster_name": cluster_name,
-        "data_dir": str(directory),
-        "url": infos[0].url,
-        "home": str(home),
-        "java": str(java.executable),
-        "java_version": java.version,
-        "heap": heap,
-        "replicas": replicas,
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "nodes": [asdict(info) for info in infos],
-    }
-    _write_json(directory / STATE_FILE, state)
+            (config / "jvm.options").write_text(_jvm_options(heap, node_dir / "logs"), "utf-8")
+            (config / "log4j2.properties").write_text(log4j, "utf-8")
+            stdout = node_dir / "stdout.log"
+            process = _launch(home, java, node_dir, config, stdout, bash)
+            processes.append(process)
+            infos.append(
+                NodeInfo(
+                    index=i,
+                    name=name,
+                    pid=process.pid,
+                    http_port=http_ports[i],
+                    transport_port=transport_ports[i],
+                    directory=str(node_dir),
+                    config=str(config),
+                    log=str(node_dir / "logs" / "opensearch.log"),
+                    stdout=str(stdout),
+                )
+            )
+        state = {
+            "version": VERSION,
+            "cluster_name": cluster_name,
+            "data_dir": str(directory),
+            "url": infos[0].url,
+            "home": str(home),
+            "java": str(java.executable),
+            "java_version": java.version,
+            "heap": heap,
+            "replicas": replicas,
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "nodes": [asdict(info) for info in infos],
+        }
+        _write_json(directory / STATE_FILE, state)
+    except BaseException:
+        for process in processes:  # launched, but not yet recorded: end them here
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+            _CHILDREN.pop(process.pid, None)
+        raise
     try:
         health, notes = _wait_ready(infos, processes, timeout)
         _put_json(
@@ -1046,7 +1063,7 @@ def _unplaceable_replicas(url: str, health: dict[str, Any], count: int) -> str |
 def _wait_dead(nodes: list[NodeInfo], deadline: float) -> list[NodeInfo]:
     remaining = list(nodes)
     while remaining:
-        remaining = [node for node in remaining if _pid_alive(node.pid, node.config)]
+        remaining = [node for node in remaining if _pid_alive(node.pid, node.directory)]
         if not remaining or time.monotonic() >= deadline:
             break
         time.sleep(0.1)
@@ -1068,7 +1085,7 @@ def stop(data: Path | str | None = None, *, timeout: float = 30.0) -> StopResult
     nodes = [
         NodeInfo(**{k: raw[k] for k in NodeInfo.__dataclass_fields__}) for raw in state["nodes"]
     ]
-    alive = [node for node in nodes if _pid_alive(node.pid, node.config)]
+    alive = [node for node in nodes if _pid_alive(node.pid, node.directory)]
     for node in alive:
         with contextlib.suppress(ProcessLookupError):
             os.kill(node.pid, signal.SIGTERM)
@@ -1108,7 +1125,7 @@ def kill_node(data: Path | str | None, index: int, *, timeout: float = 10.0) -> 
         raise ClusterError(f"no node {index}: the cluster has {len(state['nodes'])} nodes")
     raw = state["nodes"][index]
     node = NodeInfo(**{k: raw[k] for k in NodeInfo.__dataclass_fields__})
-    if not _pid_alive(node.pid, node.config):
+    if not _pid_alive(node.pid, node.directory):
         raise ClusterError(f"{node.name} (pid {node.pid}) is not running")
     os.kill(node.pid, signal.SIGKILL)
     if _wait_dead([node], time.monotonic() + timeout):
