@@ -75,6 +75,7 @@ _CN_DIGIT.update(zip("一二三四五六七八九", range(1, 10), strict=True))
 _CN_TENS = {"十": 1, "廿": 2, "卅": 3}
 
 _Y_CN = "〇零○ＯO一二三四五六七八九"
+CN_YEAR_DIGITS = _Y_CN  # what a year written in Chinese numerals opens with
 _MD_CN = "一二三四五六七八九十廿卅元"
 _WEEKDAY = "(?:星期|禮拜|礼拜|周|週)[一二三四五六日天七]"
 _AMPM = "上午|下午|早上|晚上|凌晨|中午|早晨|傍晚|夜间|夜間"

@@ -66,8 +66,8 @@ _DATELINE_RE = re.compile(
     f"(?P<place>[{HAN}]{{0,6}}?)"
     f"(?P<when>(?:[{_DIGIT}]{{4}}年)?[{_DIGIT}]{{1,2}}月[{_DIGIT}]{{1,2}}日)?"
     "(?P<kind>消息|訊|讯|電|电|報道|报道)"
-    "[】\\]]?"
-    "(?=[\\s(（:：,，]|$)"
+    # a closing bracket ends it (【新华社北京3月5日电】国务院); else a space or a stop must
+    "(?:[】\\]]|(?=[\\s(（:：,，]|$))"
 )
 # "本報訊" means "this paper reports": it names no outlet.
 _SELF_OUTLETS = frozenset({"本報", "本报", "本網", "本网", "本台", "本臺", "本刊"})
@@ -228,16 +228,19 @@ for _kind, _words in {
 _SPACE_LABELS = [w for w, k in _LABEL_KINDS.items() if k == "author" and w != "文"]
 _SPACE_LABELS += "责任编辑 責任編輯 责编 責編 编辑 編輯 摄影 攝影 通讯员 通訊員".split()
 _OPEN_LABELS = "转载自 轉載自 本文转载自 本文轉載自 本文转自 本文轉自 转载于 轉載於".split()
+_DATED_LABELS = [w for w, k in _LABEL_KINDS.items() if k in ("date", "update")]
 _REPRINT_LABELS = frozenset([*_OPEN_LABELS, "转自", "轉自", "转载来源", "轉載來源"])
 _LABEL_RE = re.compile(
     f"(?P<open>{_alternation(_OPEN_LABELS)})\\s{{0,2}}[:：]?\\s{{0,2}}"
     f"|(?P<colon>{_alternation(_LABEL_KINDS)})\\s{{0,2}}[:：]\\s{{0,2}}"
     "|(?P<slash>文)\\s{0,2}[/／|｜]\\s{0,2}"
+    # 发布于 2019-03-05, 发布时间 2019-03-05: a date label needs no colon before a date
+    f"|(?P<dated>{_alternation(_DATED_LABELS)})\\s{{0,2}}(?=[0-9０-９{dates.CN_YEAR_DIGITS}])"
     f"|(?P<space>{_alternation(_SPACE_LABELS)})\\s(?=[{HAN}A-Za-z])"
 )
 
 # What may surround values: spaces, separators, brackets.
-_EDGE = " \t|｜丨/／·•\\-—_,，、;；:：【】[]()（）《》<>〈〉"
+_EDGE = " \t\u3000\xa0|｜丨/／·•\\-—_,，、;；:：【】[]()（）《》<>〈〉"
 _SENTENCE_RE = re.compile("[。！？!?；;]")
 _VALUE_RE = re.compile(f"[{HAN}A-Za-z0-9·•.&'’“”\"「」『』 \\-—_()（）]{{1,{_MAX_VALUE_CHARS}}}")
 _NAME_TOKEN_RE = re.compile(f"[{HAN}A-Za-z·•.'’\\-]{{1,20}}")
@@ -342,6 +345,7 @@ def _meta_line(line: str, *, head: bool, today: _dt.date | None) -> _LineMeta | 
     ]
     for m in labels:
         word = m.group("open") or m.group("colon") or m.group("slash") or m.group("space")
+        word = word or m.group("dated")
         kind = "source" if m.group("open") else _LABEL_KINDS[word]
         if kind == "source" and word in _REPRINT_LABELS:
             kind = "reprint"

@@ -56,6 +56,23 @@ def test_is_subtitle(line, more, expected):
         ("中新網12月1日電 據報道", "中新網12月1日電", "中新網", "", "12月1日"),
         ("人民网报道：近日", "人民网报道", "人民网", "", ""),
         ("本报讯 近日", "本报讯", "", "", ""),
+        # the year written, and an outlet in brackets
+        ("【中央社】2019年3月5日電", "【中央社】2019年3月5日電", "中央社", "", "2019年3月5日"),
+        (
+            "【中央社】2019年3月5日電 台北今天",
+            "【中央社】2019年3月5日電",
+            "中央社",
+            "",
+            "2019年3月5日",
+        ),
+        (
+            "新华社北京2019年3月5日电 国务院",
+            "新华社北京2019年3月5日电",
+            "新华社",
+            "北京",
+            "2019年3月5日",
+        ),
+        ("【新华社北京3月5日电】国务院", "新华社北京3月5日电", "新华社", "北京", "3月5日"),
     ],
 )
 def test_find_dateline(paragraph, text, outlet, place, date_text):
@@ -71,7 +88,14 @@ def test_find_dateline(paragraph, text, outlet, place, date_text):
 
 @pytest.mark.parametrize(
     "paragraph",
-    ["區域一體，科創先行。", "他說報道很重要", "消息傳來，大家很高興", "金華日報消息傳遍全城"],
+    [
+        "區域一體，科創先行。",
+        "他說報道很重要",
+        "消息傳來，大家很高興",
+        "金華日報消息傳遍全城",
+        "2019年3月5日電",  # no outlet
+        "【中央社】2019年3月5日電視台",
+    ],
 )
 def test_find_dateline_rejects_ordinary_sentences(paragraph):
     assert find_dateline(paragraph) is None
@@ -130,6 +154,14 @@ def test_find_date_none():
         ("1576108800", "2019-12-12"),
         ("12月12日", None),
         ("2019-13-40", None),
+        # the day of what parse_date reads, in its own zone
+        ("Tue, 05 Mar 2019 23:20:00 +0800", "2019-03-05"),
+        ("二〇一九年三月五日", "2019-03-05"),
+        ("20190305", "2019-03-05"),
+        (1551718800, "2019-03-05"),  # 2019-03-04T17:00Z: 01:00 on the 5th in China
+        ("1900-01-01", None),
+        ("1970-01-01", None),
+        (0, None),
         ("", None),
         (None, None),
         (True, None),
