@@ -11,11 +11,12 @@ that opens the first paragraph and writes the year -- never from an event the bo
 mentions: ``新华社北京3月5日电`` has no year, and gives no date.
 
 Cost, measured on 10,000 generated articles (2-15 paragraphs, the header and footer
-forms of the tests) on the shared 2-core machine: :func:`read_header` 41 µs per article
-at the median, 73 µs at the 99th percentile (best of 5 runs each; 48 µs of CPU time on
-average). It looks at the first :data:`HEAD_LINES` and last :data:`TAIL_LINES` lines
-only, and a line longer than :data:`MAX_META_CHARS` is body text before any pattern runs:
-a 1 MB line costs microseconds. Every repetition in the patterns is bounded.
+forms of the tests) on the shared 2-core machine (load average 4-6, two runs):
+:func:`read_header` 41-49 µs per article at the median, 74-81 µs at the 99th percentile
+(best of 5 runs each); 50-54 µs of CPU time on average. It looks at the first
+:data:`HEAD_LINES` and last :data:`TAIL_LINES` lines only, and a line longer than
+:data:`MAX_META_CHARS` is body text before any pattern runs: a 1 MB line costs
+microseconds. Every repetition in the patterns is bounded.
 """
 
 from __future__ import annotations
@@ -245,7 +246,8 @@ _SENTENCE_RE = re.compile("[。！？!?；;]")
 _VALUE_RE = re.compile(f"[{HAN}A-Za-z0-9·•.&'’“”\"「」『』 \\-—_()（）]{{1,{_MAX_VALUE_CHARS}}}")
 _NAME_TOKEN_RE = re.compile(f"[{HAN}A-Za-z·•.'’\\-]{{1,20}}")
 _NAME_SPLIT_RE = re.compile(r"[\s、,，/／;；]+")
-_REPORTED_RE = re.compile("\\s?(?:報道|报道|報導|报导|摄影|攝影|摄|攝)$")
+_REPORTED_RE = re.compile("\\s?(?:報道|报道|報導|报导)$")
+_PHOTO_RE = re.compile("\\s?(?:摄影|攝影|摄|攝)$")  # 新华社记者 张三 摄: a photographer
 _OUTLET_SUFFIX = (
     "報|报|社|網|网|台|臺|端|聞|闻|刊|誌|志|號|号|在线|在線|頻道|频道|週末|周末|財經|财经"
 )
@@ -296,13 +298,15 @@ def _outlet_name(text: str) -> str | None:
 def _names(value: str) -> str | None:
     """The byline of an author label's value (``张三 李四``, ``张三、李四``), ``""`` when
     empty, ``None`` when it is no list of names (``记者：请问……？`` in an interview)."""
-    value = _strip(_REPORTED_RE.sub("", _strip(value)))
+    value = _strip(value)
+    photo = _PHOTO_RE.search(value) is not None
+    value = _strip(_PHOTO_RE.sub("", _REPORTED_RE.sub("", value)))
     if not value:
         return ""
     tokens = _NAME_SPLIT_RE.split(value)
     if len(tokens) > 6 or not all(_NAME_TOKEN_RE.fullmatch(t) for t in tokens):
         return None
-    return value
+    return "" if photo else value
 
 
 def _source(value: str) -> str | None:
@@ -394,6 +398,8 @@ def _meta_line(line: str, *, head: bool, today: _dt.date | None) -> _LineMeta | 
             names = _names(value)
             if names is None:
                 return None
+            if _PHOTO_RE.search(_strip(value)):
+                meta.outlets = None  # 新华社记者 张三 摄: whose photo, not who published
             meta.byline = meta.byline or names
         elif kind == "title":
             if len(value) > _MAX_TITLE_CHARS:

@@ -95,6 +95,9 @@ def fields(h: Header) -> tuple[str | None, str, str, str]:
         ("文｜記者 陳大文", (None, "", "陳大文", "")),
         ("新华社记者 张三", (None, "新华社", "张三", "")),
         ("本报记者 张三 通讯员 李四", (None, "", "张三", "")),
+        ("记者 张三 报道", (None, "", "张三", "")),
+        ("新华社记者 张三 摄", (None, "", "", "")),  # a photographer: no byline, no outlet
+        ("图：新华社记者 张三 摄", (None, "", "", "")),
         ("来源：新华网", (None, "新华网", "", "新华网")),
     ],
 )
@@ -301,7 +304,7 @@ def test_ten_thousand_articles_well_under_a_millisecond_each():
     start = time.process_time()
     found = [read_header(lines, today=TODAY) for lines in articles]
     per_article = (time.process_time() - start) / len(articles)
-    assert per_article < 1e-3  # measured 48 µs of CPU time on average
+    assert per_article < 1e-3  # measured 50-54 µs of CPU time on average
     assert sum(h.published is not None for h in found) > 7_000
 
 
