@@ -23,7 +23,7 @@ class Hit:
     paragraph: int  # 1-based body paragraph number
     title: str
     outlet: str
-    date: str | None
+    published: str | None  # ISO 8601 publication date (or date and time), None: unknown
     path: str
     score: float
     text: str  # the paragraph's original text
@@ -55,7 +55,7 @@ class ArticleSummary:
     article_id: str
     title: str
     outlet: str
-    date: str | None
+    published: str | None
     path: str
     paragraphs: int
 
@@ -67,6 +67,8 @@ class StoredArticle:
     article: Article
     entities: dict[int, list[EntitySpan]] = field(default_factory=dict)  # paragraph -> spans
     enriched: bool = False  # entity pass done for this article
+    # exact duplicates of the article (same folded text) kept under other paths
+    copies: list[ArticleSummary] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -77,6 +79,7 @@ class IndexStats:
     last_update: float | None  # POSIX time of the last commit
     path: str
     enriched_paragraphs: int = 0
+    duplicates: int = 0  # exact duplicates kept as copies (not counted in ``articles``)
 
 
 @dataclass(slots=True)
@@ -86,6 +89,7 @@ class UpdateReport:
     unchanged: int = 0
     removed: int = 0
     paragraphs: int = 0
+    duplicates: int = 0  # of the added/updated articles, exact duplicates of another
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
 
 

@@ -9,8 +9,13 @@ such as ``title:X`` reach the paragraphs through :class:`whoosh.query.NestedChil
 This keeps paragraph documents small: the index spends its postings on the body.
 
 Article document: ``kind``, ``aid``, ``src`` (resolved source path, for skipping
-unchanged files and pruning), ``title``/``outlet`` (sub-word, positions), ``adate``
-(ISO date), stored ``meta`` (all article metadata, damage, file hash, ...).
+unchanged files and pruning), ``tkey`` (the text key: equal for exact duplicates),
+``title``/``outlet`` (sub-word, positions), ``adate`` (ISO publication date), stored
+``meta`` (all article metadata, damage, file hash, ...).
+
+An exact duplicate of an indexed article (same folded text: a mirror, a re-download) is
+an article document with ``copy=1`` and no paragraphs, title, outlet or date terms: no
+query finds it, the reader lists it with the article it copies (same ``tkey``).
 
 Paragraph document: ``kind``, ``aid``, ``body`` (sub-word stream with positions),
 ``words`` (long jieba words, frequencies), entity keyword fields ``person``, ``place``,
@@ -564,6 +569,8 @@ def build_schema() -> fields.Schema:
         kind=fields.ID(stored=True),
         aid=fields.ID(stored=True),
         src=fields.ID(),
+        tkey=fields.ID(),
+        copy=fields.ID(),
         title=SubwordField(),
         outlet=SubwordField(),
         adate=fields.ID(),

@@ -382,7 +382,7 @@ class WhooshBackend:
             paragraph=int(fields.get("para", 0)),
             title=meta.get("title", ""),
             outlet=meta.get("outlet", ""),
-            date=(meta.get("published") or "")[:10] or None,
+            published=meta.get("published"),
             path=meta.get("path", ""),
             score=float(score or 0.0),
             text=text,
@@ -461,21 +461,18 @@ class WhooshBackend:
     # -- articles ----------------------------------------------------------------------
 
     def article(self, article_id: str) -> StoredArticle | None:
+        """The article ``article_id`` as stored, with its exact duplicates; the id of a
+        duplicate gives the article it duplicates."""
         try:
             article_id.encode("utf-8")
         except (AttributeError, UnicodeEncodeError):  # not an id we could have made
             return None
         s = self._view().searcher
-        meta = None
-        paras: list[tuple[int, str, str | None]] = []
-        for docnum in s.document_numbers(aid=article_id):
-            fields = s.stored_fields(docnum)
-            if fields.get("kind") == "a":
-                meta = fields.get("meta")
-            else:
-                paras.append(
-                    (int(fields.get("para", 0)), fields.get("text", ""), fields.get("ents"))
-                )
+        meta, paras = self._group(s, article_id)
+        if meta is not None and meta.get("copy_of"):
+            original = self._original(s, meta.get("text_key", ""))
+            if original is not None:
+                meta, paras = self._group(s, original)
         if meta is None:
             return None
         paras.sort()
@@ -489,32 +486,65 @@ class WhooshBackend:
                     for start, end, etype in json.loads(ents)
                 ]
         article = store.article_from_meta(meta, paragraphs)
+        copies = [
+            _summary(m)
+            for m in self._copies(s, meta.get("text_key", ""))
+            if m.get("id") != article.id
+        ]
         return StoredArticle(
-            article=article, entities=entities, enriched=bool(meta.get("enriched"))
+            article=article,
+            entities=entities,
+            enriched=bool(meta.get("enriched")),
+            copies=copies,
         )
+
+    @staticmethod
+    def _group(s, article_id: str) -> tuple[dict | None, list[tuple[int, str, str | None]]]:
+        meta = None
+        paras: list[tuple[int, str, str | None]] = []
+        for docnum in s.document_numbers(aid=article_id):
+            fields = s.stored_fields(docnum)
+            if fields.get("kind") == "a":
+                meta = fields.get("meta")
+            else:
+                paras.append(
+                    (int(fields.get("para", 0)), fields.get("text", ""), fields.get("ents"))
+                )
+        return meta, paras
+
+    @staticmethod
+    def _copies(s, text_key: str) -> list[dict]:
+        """Stored metadata of every exact duplicate kept for ``text_key``."""
+        if not text_key:
+            return []
+        metas = [s.stored_fields(d).get("meta") or {} for d in s.document_numbers(tkey=text_key)]
+        metas = [m for m in metas if m.get("copy_of")]
+        metas.sort(key=lambda m: (m.get("published") or "", m.get("path", "")))
+        return metas
+
+    @staticmethod
+    def _original(s, text_key: str) -> str | None:
+        for docnum in s.document_numbers(tkey=text_key):
+            meta = s.stored_fields(docnum).get("meta") or {}
+            if not meta.get("copy_of"):
+                return meta.get("id")
+        return None
 
     def list_articles(self) -> list[ArticleSummary]:
         view = self._view()
         out = []
         for parent in view.parents:
             meta = view.meta(parent)
-            out.append(
-                ArticleSummary(
-                    article_id=meta.get("id", ""),
-                    title=meta.get("title", ""),
-                    outlet=meta.get("outlet", ""),
-                    date=(meta.get("published") or "")[:10] or None,
-                    path=meta.get("path", ""),
-                    paragraphs=int(meta.get("paragraphs", 0)),
-                )
-            )
-        out.sort(key=lambda a: (a.date or "", a.title), reverse=True)
+            if not meta.get("copy_of"):
+                out.append(_summary(meta))
+        out.sort(key=lambda a: (a.published or "", a.title), reverse=True)
         return out
 
     def stats(self) -> IndexStats:
         view = self._view()
         s = view.searcher
-        articles = len(view.parents)
+        duplicates = sum(1 for _ in s.docs_for_query(Q.Term("copy", "1")))
+        articles = len(view.parents) - duplicates
         size = 0
         last = None
         for entry in os.scandir(self.index_dir):
@@ -526,11 +556,12 @@ class WhooshBackend:
         enriched = sum(1 for _ in s.docs_for_query(Q.Term("enriched", "1")))
         return IndexStats(
             articles=articles,
-            paragraphs=s.doc_count() - articles,
+            paragraphs=s.doc_count() - len(view.parents),
             size_bytes=size,
             last_update=last,
             path=str(self.index_dir),
             enriched_paragraphs=enriched,
+            duplicates=duplicates,
         )
 
     # -- updates -----------------------------------------------------------------------
@@ -818,6 +849,17 @@ def _derive_pinyin(view: _View, key: str, limit: int = PINYIN_EXPANSIONS) -> lis
     return out
 
 
+def _summary(meta: dict) -> ArticleSummary:
+    return ArticleSummary(
+        article_id=meta.get("id", ""),
+        title=meta.get("title", ""),
+        outlet=meta.get("outlet", ""),
+        published=meta.get("published"),
+        path=meta.get("path", ""),
+        paragraphs=int(meta.get("paragraphs", 0)),
+    )
+
+
 def _fold(text: str) -> str:
     from g60_reader.corpus.fold import fold
 
@@ -834,10 +876,18 @@ def _snippet(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, int]:
     return text[start:end], start
 
 
-def ensure_index(index_dir: str | os.PathLike[str] | None = None, progress=None) -> WhooshBackend:
-    """Open the index, building the bundled sample into it first when there is none."""
+def ensure_index(
+    index_dir: str | os.PathLike[str] | None = None, progress=None, *, sample: bool = False
+) -> WhooshBackend:
+    """Open the index. When there is none: with ``sample`` build the bundled sample into
+    it first (the reader's first launch on the default index), else raise
+    :class:`store.IndexError_` saying how to make one."""
     path = resolve_index_dir(index_dir)
-    if not store.index_exists(path):
+    if not store.check_index(path):  # (a damaged index raises IndexDamaged here)
+        if not sample:
+            raise store.IndexError_(
+                f"no index at {path} yet: add articles with `g60-reader index PATH...`"
+            )
         from g60_reader.corpus.readers import SAMPLE_PATH
 
         store.update(path, [SAMPLE_PATH], wait=True, progress=progress)

@@ -536,6 +536,10 @@ def _commit_segments(writer: FastWriter, segments: list, *, merge: bool, drop: b
 
 
 def _meta(article: Article, src: str) -> dict:
+    if not article.text_key:  # an article made by a program, not read from a file
+        from g60_reader.corpus.readers import text_key
+
+        article.text_key = text_key(article.title, article.paragraphs)
     return {
         "id": article.id,
         "path": article.path,
@@ -618,6 +622,13 @@ def _article_doc(meta: dict, enriched: bool) -> dict:
     src_term = meta["src"].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     doc: dict = {"kind": "a", "aid": meta["id"], "src": src_term, "meta": meta}
     meta["enriched"] = enriched
+    if meta.get("text_key"):
+        doc["tkey"] = meta["text_key"]
+    if meta.get("copy_of"):
+        # An exact duplicate: found by its text key, never by a query (no title, outlet
+        # or date terms, no paragraphs), so results show the article once.
+        doc["copy"] = "1"
+        return doc
     if meta["title"]:
         doc["title"] = Analyzed(analyzer.text_items(meta["title"]))
     if meta["outlet"]:
@@ -660,6 +671,9 @@ class FileOutcome:
     src: str
     digest: str
     aids: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the text key of each of ``aids``
+    metas: list[dict] = field(default_factory=list)  # the stored metadata of each
+    copies: set[str] = field(default_factory=set)  # ids written as exact duplicates
     paragraphs: int = 0
     errors: list[str] = field(default_factory=list)  # "path: reason" lines
     words: dict[str, list] = field(default_factory=dict)  # word -> [df, keys]
@@ -667,7 +681,8 @@ class FileOutcome:
 
 def build_file(writer, index: int, path: str, digest: str, segment: bool = True) -> FileOutcome:
     """Read, analyse and add one file's articles to ``writer`` (``segment``: run jieba now,
-    see :func:`update`)."""
+    see :func:`update`). An article whose text this writer has already added (an exact
+    duplicate: a mirror in the same batch) is written as a copy, without paragraphs."""
     from g60_reader.corpus.readers import read_file
 
     src = _src_of(path)
@@ -681,22 +696,38 @@ def build_file(writer, index: int, path: str, digest: str, segment: bool = True)
     counters["s_read"] += time.perf_counter() - t0
     out.errors = [f"{e.path}: {e.reason}" if e.line is None else str(e) for e in errors]
     words: Counter[str] = Counter()
+    seen: dict[str, str] = writer.__dict__.setdefault("g60_text_keys", {})
     for article in articles:
         meta = _meta(article, src)
-        docs = []
-        for para in article.paragraphs:
-            analysis = analyzer.analyse_paragraph(para.folded, segment)
-            docs.append(_paragraph_doc(article.id, para.number, para.text, analysis, None))
-            words.update(set(analysis.han_words))
-        t0 = time.perf_counter()
-        _add_group(writer, _article_doc(meta, enriched=False), docs)
-        counters["s_write"] += time.perf_counter() - t0
+        first = seen.setdefault(article.text_key, article.id)
+        if first != article.id:
+            meta["copy_of"] = first
+            _add_group(writer, _article_doc(meta, enriched=True), [])
+            out.copies.add(article.id)
+        else:
+            docs = _paragraph_docs(article, segment, words)
+            t0 = time.perf_counter()
+            _add_group(writer, _article_doc(meta, enriched=False), docs)
+            counters["s_write"] += time.perf_counter() - t0
+            out.paragraphs += len(article.paragraphs)
         out.aids.append(article.id)
-        out.paragraphs += len(article.paragraphs)
+        out.keys.append(article.text_key)
+        out.metas.append(meta)
     t0 = time.perf_counter()
     out.words = {w: [n, list(pinyin.keys(w))] for w, n in words.items()}
     counters["s_pinyin"] += time.perf_counter() - t0
     return out
+
+
+def _paragraph_docs(article: Article, segment: bool, words: Counter[str]) -> list[dict]:
+    """The paragraph documents of ``article`` (not yet enriched); counts its Han words
+    (once per paragraph) into ``words`` for the pinyin lexicon."""
+    docs = []
+    for para in article.paragraphs:
+        analysis = analyzer.analyse_paragraph(para.folded or fold(para.text), segment)
+        docs.append(_paragraph_doc(article.id, para.number, para.text, analysis, None))
+        words.update(set(analysis.han_words))
+    return docs
 
 
 def _open_storage(index_dir: Path, private: bool = False) -> FileStorage:
@@ -998,9 +1029,12 @@ def _save_lexicon(index_dir: Path, lex: dict[str, list]) -> None:
     _write_atomic(index_dir / PINYIN_NAME, marshal.dumps(table))
 
 
-def _existing(ix) -> dict[str, tuple[str, list[str]]]:
-    """src -> (file_hash, [article ids]) for every indexed article."""
+def _existing(ix) -> tuple[dict[str, tuple[str, list[str]]], dict[str, str]]:
+    """``(files, canon)``: src -> (file_hash, [article ids]) for every indexed article
+    (exact duplicates included), and text key -> id of the article that stands for it
+    (see :func:`_article_doc`)."""
     out: dict[str, tuple[str, list[str]]] = {}
+    canon: dict[str, str] = {}
     with ix.searcher() as s:
         for docnum in s.document_numbers(kind="a"):
             meta = s.stored_fields(docnum).get("meta") or {}
@@ -1010,7 +1044,10 @@ def _existing(ix) -> dict[str, tuple[str, list[str]]]:
                 out[src] = (meta.get("file_hash", ""), [meta.get("id", "")])
             else:
                 prev[1].append(meta.get("id", ""))
-    return out
+            key = meta.get("text_key")
+            if key and not meta.get("copy_of"):
+                canon[key] = meta.get("id", "")
+    return out, canon
 
 
 def _cleanup_tmp(index_dir: Path) -> None:
@@ -1062,7 +1099,7 @@ def update(
     :class:`Cancelled` when ``cancel`` is set, and re-raises ``KeyboardInterrupt``; in
     all three cases nothing of the current batch is committed.
     """
-    from g60_reader.corpus.readers import file_digest, iter_source_files
+    from g60_reader.corpus.readers import SAMPLE_PATH, file_digest, iter_source_files
 
     index_dir = resolve_index_dir(index_dir)
     report = UpdateReport()
@@ -1075,7 +1112,7 @@ def update(
             _create(index_dir)
         _cleanup_tmp(index_dir)
         ix = FileStorage(str(index_dir)).open_index(INDEX_NAME)
-        existing = {} if rebuild else _existing(ix)
+        existing, canon = ({}, {}) if rebuild else _existing(ix)
 
         # 1. which files need work
         jobs: list[_Job] = []
@@ -1106,6 +1143,11 @@ def update(
             for src in existing:
                 if src not in seen_src and not os.path.exists(src):
                     doomed.add(src)
+        # The bundled sample only keeps the reader company until the user's own articles
+        # arrive: an index of PATH holds PATH's articles (unless PATH is the sample).
+        sample = _src_of(SAMPLE_PATH)
+        if sample in existing and sample not in seen_src:
+            doomed.add(sample)
 
         if not jobs and not doomed and not rebuild:
             return report
@@ -1117,6 +1159,7 @@ def update(
         in_process = nprocs == 1 or sum(j.size for j in jobs) <= INPROCESS_BYTES
         nprocs = 1 if in_process else min(nprocs, len(jobs))
         state = _RunState(index_dir, ix, existing, lexicon, report, rebuild)
+        state.set_canon(canon)
         jobs_bytes = sum(j.size for j in jobs)
         state.words = segment if segment is not None else jobs_bytes <= SEGMENT_NOW_BYTES
         if progress:
@@ -1158,6 +1201,14 @@ class _RunState:
         self.done = 0
         self.paragraphs = 0
         self.words = True  # run jieba in this pass
+        # text key -> the article that stands for it (exact duplicates become copies),
+        # and back; set by :meth:`set_canon`
+        self.canon: dict[str, str] = {}
+        self.key_of: dict[str, str] = {}
+        self.lost_originals = False  # an article that others copy left the index
+        # articles written in full that turned out to be exact duplicates: they become
+        # copies in a small commit after the one that holds them
+        self.pending: list[dict] = []
 
     def writer(self) -> FastWriter:
         self.ix = FileStorage(str(self.index_dir)).open_index(INDEX_NAME)
@@ -1168,6 +1219,18 @@ class _RunState:
                 "index is busy: another g60-reader index is running (use --wait)"
             ) from None
 
+    def set_canon(self, canon: dict[str, str]) -> None:
+        self.canon = canon
+        self.key_of = {aid: key for key, aid in canon.items()}
+
+    def forget(self, aids: Iterable[str]) -> None:
+        """Articles that leave the index no longer stand for their text."""
+        for aid in aids:
+            key = self.key_of.pop(aid, None)
+            if key is not None and self.canon.get(key) == aid:
+                del self.canon[key]
+                self.lost_originals = True
+
     def absorb(self, out: FileOutcome) -> list[str]:
         """Account for one finished file; returns the ids of the old articles of that file
         (their documents must go)."""
@@ -1177,11 +1240,24 @@ class _RunState:
             report.failed.append((path, reason or err))
         old = self.existing.get(out.src)
         old_ids = set(old[1]) if old else set()
-        for aid in out.aids:
+        self.forget(old_ids)
+        for aid, key, meta in zip(out.aids, out.keys, out.metas, strict=True):
             if aid in old_ids:
                 report.updated += 1
             else:
                 report.added += 1
+            if aid in out.copies:  # its writer had written the same text before
+                report.duplicates += 1
+                if key not in self.canon:  # (that original is gone again): settle later
+                    self.lost_originals = True
+                continue
+            first = self.canon.setdefault(key, aid)
+            if first == aid:
+                self.key_of[aid] = key
+            else:  # written in full by another writer, or in an earlier batch
+                report.duplicates += 1
+                report.paragraphs -= int(meta.get("paragraphs", 0))
+                self.pending.append({**meta, "copy_of": first})
         report.removed += len(old_ids - set(out.aids))
         report.paragraphs += out.paragraphs
         self.paragraphs += out.paragraphs
@@ -1198,11 +1274,81 @@ class _RunState:
                 for aid in old[1]:
                     writer.delete_by_term("aid", aid)
                 self.report.removed += len(old[1])
+                self.forget(old[1])
 
     def commit(self, writer, segments: list, *, final: bool) -> None:
         _save_lexicon(self.index_dir, self.lexicon)
-        _commit_segments(writer, segments, merge=final, drop=self.drop)
+        settle = bool(self.pending) or (final and self.lost_originals)
+        _commit_segments(writer, segments, merge=final and not settle, drop=self.drop)
         self.drop = False
+        if settle:
+            self._settle_copies(final)
+
+    def _settle_copies(self, final: bool) -> None:
+        """Turn the pending exact duplicates into copies and, at the end of a run, give
+        every copy whose original left the index an original again (the copy is
+        promoted: read from its file and indexed in full)."""
+        pending, self.pending = self.pending, []
+        writer = self.writer()
+        try:
+            for meta in pending:
+                writer.delete_by_term("aid", meta["id"])
+                _add_group(writer, _article_doc(meta, enriched=True), [])
+            if final and self.lost_originals:
+                self.lost_originals = False
+                words: Counter[str] = Counter()
+                added = _promote_orphans(writer, self.canon, words)
+                self.key_of.update((aid, key) for key, aid in self.canon.items())
+                self.report.paragraphs += added
+                _merge_lexicon(self.lexicon, words.items())
+                _save_lexicon(self.index_dir, self.lexicon)
+            _commit_segments(writer, [], merge=final, drop=False)
+            writer = None
+        finally:
+            _abandon(writer)
+
+
+def _promote_orphans(writer, canon: dict[str, str], words: Counter[str]) -> int:
+    """Copies whose text no indexed article stands for any more (the original was
+    deleted or changed): for each such text, the first copy whose file still holds it is
+    indexed in full and becomes the original (``canon`` is updated); the others point
+    to it. Copies whose file is gone or changed are left for the next run to settle.
+    Returns the paragraphs added."""
+    from g60_reader.corpus.readers import read_file
+
+    searcher = writer.searcher()
+    orphans: dict[str, list[dict]] = {}
+    for docnum in searcher.document_numbers(copy="1"):
+        meta = searcher.stored_fields(docnum).get("meta") or {}
+        key = meta.get("text_key", "")
+        if key and key not in canon:
+            orphans.setdefault(key, []).append(meta)
+    added = 0
+    for key, metas in orphans.items():
+        metas.sort(key=lambda m: (m.get("published") or "9999", m.get("path", "")))
+        for meta in metas:
+            try:
+                articles, _errors = read_file(meta["path"])
+            except Exception:
+                continue
+            article = next((a for a in articles if a.id == meta["id"]), None)
+            if article is None or article.text_key != key:
+                continue
+            writer.delete_by_term("aid", article.id)
+            promoted = _meta(article, meta.get("src", ""))
+            promoted["file_hash"] = meta.get("file_hash", promoted["file_hash"])
+            docs = _paragraph_docs(article, True, words)
+            _add_group(writer, _article_doc(promoted, enriched=False), docs)
+            canon[key] = article.id
+            added += len(docs)
+            for other in metas:
+                if other is not meta:
+                    writer.delete_by_term("aid", other["id"])
+                    _add_group(
+                        writer, _article_doc({**other, "copy_of": article.id}, enriched=True), []
+                    )
+            break
+    return added
 
 
 def _abandon(writer: FastWriter | None) -> None:
@@ -1378,14 +1524,18 @@ def _read_group(searcher, aid: str) -> tuple[dict | None, list[dict]]:
 def add_articles(
     index_dir: str | os.PathLike[str] | None, articles: Iterable[Article], *, wait: bool = True
 ) -> UpdateReport:
-    """Index ``articles`` (already read), replacing any with the same id."""
+    """Index ``articles`` (already read), replacing any with the same id; an exact
+    duplicate of an indexed article is kept as its copy."""
     index_dir = resolve_index_dir(index_dir)
     report = UpdateReport()
     with WriteLock(index_dir) as lock:
         lock.acquire(wait=wait)
         if not index_exists(index_dir):
             _create(index_dir)
-        state = _RunState(index_dir, None, {}, load_lexicon(index_dir), report, False)
+        ix = FileStorage(str(index_dir)).open_index(INDEX_NAME)
+        _files, canon = _existing(ix)
+        state = _RunState(index_dir, ix, {}, load_lexicon(index_dir), report, False)
+        state.set_canon(canon)
         writer = state.writer()
         try:
             searcher = writer.searcher()
@@ -1394,16 +1544,22 @@ def add_articles(
                 existed = any(True for _ in searcher.document_numbers(aid=article.id))
                 if existed:
                     writer.delete_by_term("aid", article.id)
+                    state.forget([article.id])
                     report.updated += 1
                 else:
                     report.added += 1
                 meta = _meta(article, _src_of(article.path) if article.path else "")
-                docs = []
-                for para in article.paragraphs:
-                    analysis = analyzer.analyse_paragraph(para.folded or fold(para.text))
-                    docs.append(_paragraph_doc(article.id, para.number, para.text, analysis, None))
-                    words.update(set(analysis.han_words))
-                _add_group(writer, _article_doc(meta, enriched=False), docs)
+                first = state.canon.setdefault(article.text_key, article.id)
+                if first != article.id:
+                    report.duplicates += 1
+                    _add_group(writer, _article_doc({**meta, "copy_of": first}, True), [])
+                    continue
+                state.key_of[article.id] = article.text_key
+                _add_group(
+                    writer,
+                    _article_doc(meta, enriched=False),
+                    _paragraph_docs(article, True, words),
+                )
                 report.paragraphs += len(article.paragraphs)
             _merge_lexicon(state.lexicon, words.items())
             state.commit(writer, [], final=True)
@@ -1416,13 +1572,17 @@ def add_articles(
 def delete_articles(
     index_dir: str | os.PathLike[str] | None, article_ids: Iterable[str], *, wait: bool = True
 ) -> int:
-    """Delete articles by id; returns how many existed."""
+    """Delete articles by id; returns how many existed. A deleted article's exact
+    duplicates stay: one of them becomes the original."""
     index_dir = resolve_index_dir(index_dir)
     if not index_exists(index_dir):
         return 0
     with WriteLock(index_dir) as lock:
         lock.acquire(wait=wait)
-        state = _RunState(index_dir, None, {}, {}, UpdateReport(), False)
+        ix = FileStorage(str(index_dir)).open_index(INDEX_NAME)
+        _files, canon = _existing(ix)
+        state = _RunState(index_dir, ix, {}, load_lexicon(index_dir), UpdateReport(), False)
+        state.set_canon(canon)
         writer = state.writer()
         removed = 0
         try:
@@ -1430,8 +1590,9 @@ def delete_articles(
             for aid in dict.fromkeys(article_ids):
                 if any(True for _ in searcher.document_numbers(aid=aid, kind="a")):
                     writer.delete_by_term("aid", aid)
+                    state.forget([aid])
                     removed += 1
-            _commit_segments(writer, [], merge=True, drop=False)
+            state.commit(writer, [], final=True)
             writer = None
         finally:
             _abandon(writer)

@@ -58,7 +58,9 @@ def default_opener(index_dir: Path, progress: Progress) -> SearchBackend:
     from g60_reader.index.search import WhooshBackend, ensure_index
 
     first_launch = not store.index_exists(index_dir)
-    backend = ensure_index(index_dir, progress=progress)
+    # The bundled sample keeps the reader company on the default index only: another
+    # directory is the user's, and holds nothing until they index something there.
+    backend = ensure_index(index_dir, progress=progress, sample=index_dir == default_index_dir())
     if first_launch:
         from g60_reader.corpus.entities import recognise
 

@@ -93,14 +93,9 @@ def index_command(
     )
 
     from g60_reader.index import store
-    from g60_reader.index.paths import resolve_index_dir
 
     console = _stderr()
     targets = [str(p) for p in paths]
-    if not rebuild and not store.index_exists(resolve_index_dir(index_dir)):
-        from g60_reader.corpus.readers import SAMPLE_PATH
-
-        targets.insert(0, str(SAMPLE_PATH))  # a new index starts with the bundled sample
     started = time.monotonic()
     paragraphs = [0]
     progress = Progress(
@@ -219,6 +214,8 @@ def _print_report(console, report, elapsed: float) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from g60_reader.tui.widgets.rendering import printable
+
     table = Table(title="index", show_header=True, header_style="bold")
     for col in ("added", "updated", "unchanged", "removed", "failed", "paragraphs", "seconds"):
         table.add_column(col, justify="right")
@@ -232,25 +229,14 @@ def _print_report(console, report, elapsed: float) -> None:
         f"{elapsed:.1f}",
     )
     console.print(table)
+    if report.duplicates:
+        n = report.duplicates
+        console.print(
+            f"duplicates: {n} article{'s are' if n != 1 else ' is'} an exact copy of another"
+            " (kept as a copy: it shows once in results)"
+        )
     for path, reason in report.failed:
         console.print(Text(f"{printable(path)}: {printable(reason)}"), soft_wrap=True)
-
-
-def printable(text: str) -> str:
-    """``text`` on one terminal line: control characters escaped (``\\n``, ``\\x1b``),
-    undecodable file-name bytes shown as ``\\xNN``; everything else as it is."""
-    out = []
-    for ch in str(text):
-        o = ord(ch)
-        if o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0:
-            out.append(repr(ch)[1:-1])
-        elif 0xDC80 <= o <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
-            out.append(f"\\x{o - 0xDC00:02x}")
-        elif 0xD800 <= o <= 0xDFFF:
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 @click.command("search")
@@ -273,6 +259,9 @@ def search_command(
                 "article_id": hit.article_id,
                 "paragraph": hit.paragraph,
                 "title": hit.title,
+                "outlet": hit.outlet or None,
+                "published": hit.published,
+                "path": hit.path,
                 "score": round(hit.score, 4),
                 "text": hit.text,
                 "spans": [list(s) for s in hit.spans],
@@ -334,6 +323,8 @@ def stats_command(index_dir: Path | None) -> None:
     table.add_column("value", overflow="fold")
     table.add_row("index", Text(st.path))
     table.add_row("articles", str(st.articles))
+    if st.duplicates:
+        table.add_row("exact duplicates", f"{st.duplicates} (kept as copies of an article)")
     table.add_row("paragraphs", str(st.paragraphs))
     table.add_row("enriched paragraphs", str(st.enriched_paragraphs))
     table.add_row("size", f"{st.size_bytes / (1024 * 1024):.1f} MB")

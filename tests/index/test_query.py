@@ -121,7 +121,7 @@ def sample_backend(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     home = tmp_path_factory.mktemp("qhome")
     mp.setenv("G60_READER_HOME", str(home))
-    backend = ensure_index(home / "index")
+    backend = ensure_index(home / "index", sample=True)
     yield backend
     backend.close()
     mp.undo()

@@ -24,7 +24,7 @@ def home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def backend(home) -> WhooshBackend:
-    b = ensure_index(home / "index")
+    b = ensure_index(home / "index", sample=True)
     yield b
     b.close()
 
@@ -328,7 +328,7 @@ def test_warm_up_loads_the_pinyin_lexicon_and_pypinyin(home, backend):
 
 def test_warm_up_never_raises_on_a_vanished_index(tmp_path):
     home = tmp_path / "h"
-    backend = ensure_index(home / "index")
+    backend = ensure_index(home / "index", sample=True)
     import shutil
 
     shutil.rmtree(home / "index")

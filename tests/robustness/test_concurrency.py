@@ -39,24 +39,33 @@ def lock_holder(path: Path) -> int | None:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    from g60_reader.corpus.readers import SAMPLE_PATH, load_paths
+def base_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one article of the base index (its own file, outside the corpus)."""
+    path = tmp_path_factory.mktemp("concurrency-first") / "first.txt"
+    path.write_text(article_text("先到的文章", "南湖"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def corpus(
+    tmp_path_factory: pytest.TempPathFactory, base_file: Path
+) -> tuple[Path, dict[str, int]]:
+    from g60_reader.corpus.readers import load_paths
     from tests.bench.synth import write_corpus
 
     root = tmp_path_factory.mktemp("concurrency") / "corpus"
     write_corpus(root, PARAGRAPHS)
-    articles = [a for a in load_paths([SAMPLE_PATH, root]) if isinstance(a, Article)]
+    articles = [a for a in load_paths([base_file, root]) if isinstance(a, Article)]
     return root, {a.id: len(a.paragraphs) for a in articles}
 
 
 @pytest.fixture(scope="module")
-def base_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A committed index holding only the sample."""
-    from g60_reader.corpus.readers import SAMPLE_PATH
+def base_index(tmp_path_factory: pytest.TempPathFactory, base_file: Path) -> Path:
+    """A committed index holding one article (the corpus adds to it)."""
     from g60_reader.index import store
 
     index_dir = tmp_path_factory.mktemp("concurrency-base") / "index"
-    assert store.update(index_dir, [SAMPLE_PATH], procs=1).failed == []
+    assert store.update(index_dir, [base_file], procs=1).failed == []
     return index_dir
 
 
@@ -164,7 +173,7 @@ def test_readers_keep_answering_during_commits_and_see_new_articles(
     assert totals == sorted(totals), "a reader saw the index go backwards"
     assert len(set(totals)) > 2, f"no intermediate commit was seen: {sorted(set(totals))}"
     assert after.error is None and after.total > before.total
-    assert final_articles == len(files) + 1  # and the sample
+    assert final_articles == len(files) + 1  # and the base index's article
     assert articles_seen == sorted(articles_seen)
     search = run_cli(
         ["search", "--json", "-n", "5", QUERY, "--index-dir", index_dir], home=tmp_path

@@ -93,7 +93,7 @@ def _open_real(index_dir: Path, sources: list[Path] | None) -> SearchBackend:
     from g60_reader.index.search import WhooshBackend, ensure_index
 
     if sources is None:
-        ensure_index(index_dir).close()
+        ensure_index(index_dir, sample=True).close()
     else:
         store.update(index_dir, sources, wait=True)
     store.enrich(index_dir, recognise, wait=True)
@@ -186,7 +186,7 @@ class FakeBackend:
                         paragraph=paragraph.number,
                         title=article.title,
                         outlet=article.outlet,
-                        date=article.date,
+                        published=article.published,
                         path=article.path,
                         score=float(len(spans)),
                         text=paragraph.text,

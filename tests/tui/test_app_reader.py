@@ -73,7 +73,8 @@ async def test_enter_opens_the_article_with_its_hits(
         assert head == {
             "title": sample.title,
             "subtitle": sample.subtitle,
-            "meta": "金華日報 · 12月11日至12日 · 記者 盛游",
+            # the sample names no publication date (12月11日至12日 is the event)
+            "meta": "金華日報 · 記者 盛游",
         }
         await pilot.press("g")
         await pilot.pause()

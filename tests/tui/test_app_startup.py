@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from g60_reader.tui.app import G60App
 from g60_reader.tui.history import QueryHistory
 from g60_reader.tui.widgets.progress import IndexProgress
@@ -61,10 +63,11 @@ async def test_an_index_that_cannot_open_is_a_message(history: QueryHistory) -> 
 
 
 async def test_default_opener_indexes_the_sample_on_first_launch(
-    tmp_path: Path, history: QueryHistory
+    tmp_path: Path, history: QueryHistory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    index_dir = tmp_path / "fresh" / "index"
-    app = G60App(index_dir=index_dir, history=history, frozen_ms=3.0)
+    monkeypatch.setenv("G60_READER_HOME", str(tmp_path / "fresh"))
+    index_dir = tmp_path / "fresh" / "index"  # the default index of that home
+    app = G60App(index_dir=None, history=history, frozen_ms=3.0)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert app.backend is not None, app.status.message
@@ -76,7 +79,23 @@ async def test_default_opener_indexes_the_sample_on_first_launch(
     assert index_dir.is_dir()
 
 
-async def test_exit_hook_stops_after_the_first_result(tmp_path: Path) -> None:
+async def test_another_index_directory_gets_no_sample(
+    tmp_path: Path, history: QueryHistory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("G60_READER_HOME", str(tmp_path / "home"))
+    elsewhere = tmp_path / "mine" / "index"
+    app = G60App(index_dir=elsewhere, history=history, frozen_ms=3.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.backend is None
+        assert "g60-reader index PATH" in app.status.message
+    assert not elsewhere.exists()
+
+
+async def test_exit_hook_stops_after_the_first_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("G60_READER_HOME", str(tmp_path))
     app = G60App(
         index_dir=tmp_path / "index",
         history=QueryHistory(None),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
@@ -27,21 +28,45 @@ def run(cmd, args):
     return CliRunner().invoke(cmd, args, catch_exceptions=False)
 
 
+REPORT_COLUMNS = ("added", "updated", "unchanged", "removed", "failed", "paragraphs")
+
+
+def report(stderr: str) -> dict[str, int]:
+    """The numbers of the summary table ``index`` prints."""
+    rows = [
+        [cell.strip() for cell in line.strip("│┃").split("│" if "│" in line else "┃")]
+        for line in stderr.splitlines()
+        if line.startswith(("│", "┃"))
+    ]
+    assert rows[0] == [*REPORT_COLUMNS, "seconds"], rows
+    return {col: int(v) for col, v in zip(REPORT_COLUMNS, rows[1], strict=False)}
+
+
+def sample_and(corpus) -> list[str]:
+    from g60_reader.corpus.readers import SAMPLE_PATH
+
+    return [str(SAMPLE_PATH), str(corpus)]
+
+
 def test_index_then_search_and_stats(env):
     tmp, corpus = env
     ix = str(tmp / "ix")
     res = run(index_command, [str(corpus), "--index-dir", ix])
     assert res.exit_code == 0, res.output
-    assert "added" in res.stderr and "unchanged" in res.stderr
-    # a new index starts with the bundled sample, so 3 articles were added
-    assert "│     3 │" in res.stderr
+    # a new index holds the given articles only (never the bundled sample)
+    assert report(res.stderr)["added"] == 2
 
     res = run(search_command, ["零跑", "--index-dir", ix, "--json"])
     assert res.exit_code == 0
     rows = [json.loads(line) for line in res.stdout.splitlines()]
-    assert {r["title"] for r in rows} >= {"杭州新闻"}
+    assert {r["title"] for r in rows} == {"杭州新闻"}
     for r in rows:
-        assert set(r) == {"article_id", "paragraph", "title", "score", "text", "spans"}
+        assert set(r) == {
+            *("article_id", "paragraph", "title", "outlet", "published", "path"),
+            *("score", "text", "spans"),
+        }
+        assert r["path"] == str(corpus / "b.txt")
+        assert (r["outlet"], r["published"]) == (None, None)  # the file names neither
         for start, end in r["spans"]:
             assert analyzer.fold_normalise(r["text"][start:end]) == "零跑"
 
@@ -51,11 +76,12 @@ def test_index_then_search_and_stats(env):
 
     res = run(stats_command, ["--index-dir", ix])
     assert res.exit_code == 0
-    assert "articles" in res.stdout and "3" in res.stdout and "last update" in res.stdout
+    assert re.search(r"articles\s+│\s+2\s", res.stdout) and "last update" in res.stdout
 
     res = run(index_command, [str(corpus), "--index-dir", ix])
     assert res.exit_code == 0
-    assert "│     0 │" in res.stderr  # nothing added the second time
+    assert report(res.stderr)["added"] == 0  # nothing added the second time
+    assert report(res.stderr)["unchanged"] == 2
 
 
 def test_failed_files_exit_1_with_one_line_each(env):
@@ -69,7 +95,8 @@ def test_failed_files_exit_1_with_one_line_each(env):
 
 
 def test_bad_query_exits_2_with_one_line(env):
-    tmp, _ = env
+    tmp, corpus = env
+    run(index_command, [str(corpus), "--index-dir", str(tmp / "ix")])
     res = run(search_command, ["foo:bar", "--index-dir", str(tmp / "ix")])
     assert res.exit_code == 2
     assert res.stderr.count("\n") == 1 and "unknown field" in res.stderr
@@ -77,16 +104,40 @@ def test_bad_query_exits_2_with_one_line(env):
     assert res.exit_code == 2 and "empty query" in res.stderr
 
 
-def test_search_without_index_builds_the_sample(env):
+def test_search_without_index_says_how_to_make_one(env):
     tmp, _ = env
     res = run(search_command, ["jinhua", "--index-dir", str(tmp / "fresh"), "--json"])
+    assert res.exit_code == 2
+    assert res.stderr.count("\n") == 1 and "g60-reader index PATH" in res.stderr
+    assert not (tmp / "fresh").exists()  # nothing was built there
+
+
+def test_pinyin_search_of_the_sample(env):
+    tmp, corpus = env
+    run(index_command, [*sample_and(corpus), "--index-dir", str(tmp / "ix")])
+    res = run(search_command, ["jinhua", "--index-dir", str(tmp / "ix"), "--json"])
     assert res.exit_code == 0
     rows = [json.loads(line) for line in res.stdout.splitlines()]
     assert rows and all("金華" in r["text"] for r in rows)
 
 
+def test_indexing_user_files_drops_the_sample(env):
+    from g60_reader.index.search import WhooshBackend
+
+    tmp, corpus = env
+    ix = tmp / "ix"
+    run(index_command, [*sample_and(corpus), "--index-dir", str(ix)])
+    assert WhooshBackend(ix).stats().articles == 3
+    res = run(index_command, [str(corpus), "--index-dir", str(ix)])
+    assert report(res.stderr)["removed"] == 1
+    backend = WhooshBackend(ix)
+    assert backend.stats().articles == 2
+    assert backend.search("九地市政協").total == 0
+
+
 def test_no_hits_shows_suggestions(env):
-    tmp, _ = env
+    tmp, corpus = env
+    run(index_command, [*sample_and(corpus), "--index-dir", str(tmp / "ix")])
     res = run(search_command, ["金化", "--index-dir", str(tmp / "ix")])
     assert res.exit_code == 0
     assert "no hits" in res.stdout and "金华" in res.stdout
@@ -106,7 +157,8 @@ def test_busy_index_exits_3(env):
 def test_index_command_in_a_fresh_interpreter_does_not_load_textual(env):
     import subprocess
 
-    tmp, _corpus = env
+    tmp, corpus = env
+    run(index_command, [str(corpus), "--index-dir", str(tmp / "ix")])
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
@@ -135,7 +187,7 @@ def test_two_passes_then_entities_end_to_end(env):
 
     tmp, corpus = env
     ix = str(tmp / "ix")
-    res = run(index_command, [str(corpus), "--index-dir", ix, "--no-entities"])
+    res = run(index_command, [*sample_and(corpus), "--index-dir", ix, "--no-entities"])
     assert res.exit_code == 0, res.output
     assert "entities: skipped" in res.stderr
     res = run(entities_command, ["--index-dir", ix, "--json"])
@@ -145,9 +197,9 @@ def test_two_passes_then_entities_end_to_end(env):
     assert res.exit_code == 0 and res.stdout == ""  # text only, no entities yet
 
     # a later run with nothing new still catches up on the entity pass
-    res = run(index_command, [str(corpus), "--index-dir", ix])
+    res = run(index_command, [*sample_and(corpus), "--index-dir", ix])
     assert res.exit_code == 0, res.output
-    assert "│     0 │" in res.stderr
+    assert report(res.stderr)["added"] == 0
     assert "paragraphs enriched" in res.stderr
 
     res = run(entities_command, ["--index-dir", ix, "--json", "--type", "person"])
@@ -167,5 +219,5 @@ def test_two_passes_then_entities_end_to_end(env):
     rows = [json.loads(line) for line in res.stdout.splitlines()]
     assert [r["title"] for r in rows] == ["杭州新闻"]
 
-    res = run(index_command, [str(corpus), "--index-dir", ix])
+    res = run(index_command, [*sample_and(corpus), "--index-dir", ix])
     assert "every paragraph already enriched" in res.stderr

@@ -21,21 +21,29 @@ def test_every_subcommand_is_registered() -> None:
 
 
 def test_top_level_index_dir_applies_to_subcommands(tmp_path: Path) -> None:
+    from g60_reader.corpus.readers import SAMPLE_PATH
+
     index_dir = tmp_path / "ix"
+    result = CliRunner().invoke(main, ["--index-dir", str(index_dir), "index", str(SAMPLE_PATH)])
+    assert result.exit_code == 0, result.output
+    assert any(index_dir.iterdir())  # the sample was indexed there ...
+    assert not default_index_dir().exists()  # ... and not in the default place
     result = CliRunner().invoke(main, ["--index-dir", str(index_dir), "search", "零跑", "--json"])
     assert result.exit_code == 0, result.output
     hits = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     assert [h["paragraph"] for h in hits] == [6]
-    assert any(index_dir.iterdir())  # the sample was indexed there ...
-    assert not default_index_dir().exists()  # ... and not in the default place
 
 
 def test_the_command_line_does_not_import_textual_unless_it_opens_the_reader(
     tmp_path: Path,
 ) -> None:
+    from g60_reader.corpus.readers import SAMPLE_PATH
+
     code = (
         "import sys\n"
         "from g60_reader.tui.cli import main\n"
+        f"main(['--index-dir', {str(tmp_path / 'ix')!r}, 'index', {str(SAMPLE_PATH)!r}],"
+        " standalone_mode=False)\n"
         f"main(['--index-dir', {str(tmp_path / 'ix')!r}, 'stats'], standalone_mode=False)\n"
         "print('TEXTUAL', any(m.split('.')[0] == 'textual' for m in sys.modules))\n"
     )

@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from g60_reader.corpus.model import Damage, EntitySpan
 from g60_reader.index.api import StoredArticle
-from g60_reader.tui.widgets.rendering import DAMAGE_MARK, styled
+from g60_reader.tui.widgets.rendering import DAMAGE_MARK, display_date, printable, styled
 from g60_reader.tui.widgets.wrapped_text import WrappedText
 
 Span = tuple[int, int]
@@ -98,11 +98,23 @@ class ReaderPane(VerticalScroll, can_focus=True):
     def _meta(self) -> Text:
         assert self.stored is not None
         article = self.stored.article
-        parts = [article.outlet, article.date or article.date_text]
+        parts = [article.outlet, display_date(article.published)]
         if article.byline:
             parts.append(f"記者 {article.byline}")
+        if article.source_credit and article.source_credit != article.outlet:
+            parts.append(f"來源 {article.source_credit}")
         meta = " · ".join(part for part in parts if part)
-        return styled(meta, script=self.script, style="dim") if meta else Text("")
+        out = styled(meta, script=self.script, style="dim") if meta else Text("")
+        copies = self.stored.copies
+        if copies:
+            # exact duplicates (a mirror, a re-download) are one article: say where else
+            out.append("\n" if meta else "")
+            label = "also saved as" if len(copies) == 1 else f"also saved as ({len(copies)})"
+            out.append(f"{label}: ", style="dim")
+            out.append(", ".join(printable(copy.path) for copy in copies[:3]), style="dim")
+            if len(copies) > 3:
+                out.append(f", … {len(copies) - 3} more", style="dim")
+        return out
 
     async def show(
         self,

@@ -155,3 +155,29 @@ def legend(width: int | None = None) -> Text:
         if width is None or out.cell_len <= width:
             break
     return out
+
+
+def display_date(published: str | None) -> str:
+    """A publication date for the screen: ``2019-03-05`` or ``2019-03-05 10:20`` (the
+    time when the source gave one), ``""`` when unknown."""
+    if not published:
+        return ""
+    day, _, time = published.partition("T")
+    return f"{day} {time[:5]}" if time[:5] and time[:5] != "00:00" else day
+
+
+def printable(text: str) -> str:
+    """``text`` on one terminal line: control characters escaped (``\\n``, ``\\x1b``),
+    undecodable file-name bytes shown as ``\\xNN``; everything else as it is."""
+    out = []
+    for ch in str(text):
+        o = ord(ch)
+        if o < 0x20 or o == 0x7F or 0x80 <= o < 0xA0:
+            out.append(repr(ch)[1:-1])
+        elif 0xDC80 <= o <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif 0xD800 <= o <= 0xDFFF:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)

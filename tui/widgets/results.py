@@ -10,7 +10,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from g60_reader.index.api import ArticleSummary, Hit, SearchResult
-from g60_reader.tui.widgets.rendering import PARAGRAPH_STYLE, display, styled
+from g60_reader.tui.widgets.rendering import PARAGRAPH_STYLE, display, display_date, styled
 from g60_reader.tui.widgets.wrap import wrap_lines
 
 
@@ -71,7 +71,7 @@ def hit_prompt(hit: Hit, script: str, highlight: bool, width: int) -> Text:
     first = Text(end="")
     first.append(f"¶{hit.paragraph} ", style=PARAGRAPH_STYLE)
     first.append_text(styled(hit.title or "(untitled)", script=script, style="bold"))
-    meta = " · ".join(part for part in (hit.outlet, hit.date or "") if part)
+    meta = " · ".join(part for part in (hit.outlet, display_date(hit.published)) if part)
     if meta:
         first.append("  ")
         first.append_text(styled(meta, script=script, style="dim"))
@@ -103,7 +103,7 @@ def hit_prompt(hit: Hit, script: str, highlight: bool, width: int) -> Text:
 def article_prompt(summary: ArticleSummary, script: str, width: int) -> Text:
     line = _line(styled(summary.title or "(untitled)", script=script, style="bold"), width)
     line.append("\n")
-    meta = " · ".join(part for part in (summary.outlet, summary.date or "") if part)
+    meta = " · ".join(part for part in (summary.outlet, display_date(summary.published)) if part)
     second = Text(end="")
     if meta:
         second.append_text(styled(meta, script=script, style="dim"))
