@@ -1,7 +1,8 @@
 """Repairing the lines of scraped text before cleaning: escapes, walls, furniture.
 
-Real folders of scraped news hold three kinds of damage that ``clean`` (one line at a
-time) cannot see, because they are about where lines begin and end:
+Real folders of scraped news hold damage that ``clean`` (one line at a time) cannot
+see, because it is about where lines begin and end and which lines belong to the
+article. Four steps repair it:
 
 1. :func:`unescape_literals` -- dumps that were escaped twice hold the two characters
    ``\\n`` where a line break was, ``\\u3000`` where an ideographic space was, and
@@ -20,9 +21,9 @@ time) cannot see, because they are about where lines begin and end:
    in the results list). A line is split at a run of two or more blanks (space, tab,
    U+00A0, U+3000) after a sentence end or a closing mark (``。　　``, ``。 　　``,
    ``”  ``), and, in a line longer than :data:`WALL_MIN` characters, at every
-   ideographic indent (``　　``) and every run of two or more blanks next to a CJK
-   character. Shorter lines keep their inner indents: ``2019-03-05　　来源：新华网``
-   and ``（记者　　张三）`` stay whole.
+   ideographic indent (``　　``, or one ``　`` after a sentence end) and every run of
+   two or more blanks next to a CJK character. Shorter lines keep their inner indents:
+   ``2019-03-05　　来源：新华网`` and ``（记者　　张三）`` stay whole.
 3. :func:`split_long` -- a paragraph still over :data:`LONG_LIMIT` characters is cut
    into chunks of about :data:`CHUNK_MIN`-:data:`CHUNK_MAX` characters at sentence ends
    (``。！？!?`` and the closing quotes after them); a single sentence over the limit is
@@ -308,13 +309,17 @@ def unescape_literals(lines: list[str], *, from_markup: bool = False) -> list[st
 # ---------------------------------------------------------------- 2. walls
 
 _BLANK = " \t\xa0\u3000"
-# A run of two or more blanks, at most 64 at a time (the pattern opens with a character
+# A run of blanks, at most 64 at a time (the pattern opens with a character
 # class, so the engine skips ahead to blanks; a match that does not start a run is the
 # rest of a longer one and is passed over).
-_GAP_RE = re.compile(f"[{_BLANK}]{{2,64}}")
-# Two blanks that do not open a line: without one, no line of the article is a wall.
-# (A character class comes first so that the engine skips ahead to blanks.)
-_INNER_GAP_RE = re.compile(f"[{_BLANK}](?<=[^\n{_BLANK}][{_BLANK}])[{_BLANK}]")
+_GAP_RE = re.compile(f"[{_BLANK}]{{1,64}}")
+# Two blanks that do not open a line, or an ideographic space after a sentence end:
+# without either, no line of the article is a wall. (A character class comes first so
+# that the engine skips ahead to blanks.)
+_SENTENCE_CLOSE = "。！？”」』"
+_INNER_GAP_RE = re.compile(
+    f"[{_BLANK}](?:(?<=[^\n{_BLANK}][{_BLANK}])[{_BLANK}]|(?<=[{_SENTENCE_CLOSE}]\u3000))"
+)
 _END_GAP_RE = re.compile(f"[{_PARA_END}][{_BLANK}]{{2}}")
 
 
@@ -327,6 +332,10 @@ def _wall_pieces(line: str) -> list[str] | None:
             continue
         left, right = line[start - 1], line[end]
         if left in _BLANK or right in _BLANK:  # inside a run longer than 64
+            continue
+        if end - start == 1:  # one blank: a one-character indent after a sentence
+            if long_line and m.group() == "\u3000" and left in _SENTENCE_CLOSE:
+                cuts.append((start, end))
             continue
         if left in _PARA_END or (
             long_line and ("\u3000\u3000" in m.group() or _is_cjk(left) or _is_cjk(right))
@@ -349,7 +358,8 @@ def split_walls(lines: list[str]) -> list[str]:
     A run of two or more blanks (space, tab, U+00A0, U+3000) splits the line when it
     follows a sentence end or closing mark (``。　　第二段``), and in a line longer than
     :data:`WALL_MIN` also when it holds an ideographic indent (``　　``) or touches a CJK
-    character. The blanks at the split go; every other character stays.
+    character, and at a single ideographic space after a sentence end (``。　第二段``).
+    The blanks at the split go; every other character stays.
     """
     if _INNER_GAP_RE.search("\n".join(lines)) is None:  # the common case
         return list(lines)
@@ -522,15 +532,26 @@ _LENIENT_RES = [
         r"(?:更多|更多内容|更多精彩|更多新闻)\s{0,4}[>》»]{1,3}",
     )
 ]
+_BULLETS = ">》»■●◆▲★☆·•▶►"
 _HEADING_RE = re.compile(
-    rf"[【\[《〖]?\s{{0,4}}{_RELATED}\s{{0,4}}[】\]》〗]?\s{{0,4}}[:：>》»]{{0,3}}\s{{0,4}}(?:更多\s{{0,4}}[>》»]{{0,3}})?"
+    rf"[{_BULLETS}]{{0,3}}\s{{0,4}}[【\[《〖]?\s{{0,4}}{_RELATED}\s{{0,4}}[】\]》〗]?\s{{0,4}}[:：>》»]{{0,3}}\s{{0,4}}(?:更多\s{{0,4}}[>》»]{{0,3}})?"
 )
 _SCRIPT_RE = re.compile(
-    r"(?:document\s{0,4}\.\s{0,4}write(?:ln)?\s{0,4}\(|(?:var|let|const)\s{1,8}[A-Za-z_$][\w$]{0,64}"
+    r"(?:document\s{0,4}\.\s{0,4}write(?:ln)?\s{0,4}\(|\(\s{0,4}function\b|(?:var|let|const)\s{1,8}[A-Za-z_$][\w$]{0,64}"
     r"\s{0,8}=|function\s{0,8}[\w$]{0,64}\s{0,8}\(|(?:window|document|jQuery|\$)\s{0,4}[.(]|"
     r"<!--|-->|//\s{0,4}<!\[CDATA\[|[{}()\s;]{1,16}$)"
 )
 _SCRIPT_END_RE = re.compile(r"[;{}()]\s{0,8}$")
+# Any other statement: ``hm.src = "...";``, ``s.parentNode.insertBefore(hm, s);``
+_STATEMENT_RE = re.compile(
+    r"[A-Za-z_$][\w$]{0,64}(?:\.[A-Za-z_$][\w$]{0,64}){0,8}\s{0,4}(?:=[^=]|\().{0,400};\s{0,8}"
+)
+# NetEase's notice in English, on its own line
+_NOTICE_RE = re.compile(
+    r"(?:Notice|Disclaimer|Statement)\s{0,4}:.{0,400}(?:information storage|social media "
+    r"platform|views? of the author|does not represent).{0,400}",
+    re.IGNORECASE,
+)
 _META_RE = re.compile(
     r"[（(【\[]?\s{0,4}(?:责任编辑|责编|编辑|主编|来源|作者|记者|通讯员|审核|审校|校对|监制|出品|"
     r"策划|撰文|文字|摄影|图片|文/图|文|图|本文来源|文章来源|稿件来源|原标题|发布时间|时间|日期|"
@@ -555,7 +576,7 @@ _START_WORDS = """分享 转发 一键 打印 列印 关闭 收藏 加入 字号
 docu var""".split()
 _ANY_WORDS = """ICP 安备 版权所有 举报 仅代表 只代表 仅提供 上传 未经 | ｜ © Copyright copyright
 COPYRIGHT""".split()
-_OPENERS = "【[《〖(（<「『" + _BLANK + "\n\r\v\f"
+_OPENERS = "【[《〖(（<「『" + _BULLETS + _BLANK + "\n\r\v\f"
 
 
 @cache
@@ -611,7 +632,11 @@ def _tool_line(folded: str) -> bool:
     if len(folded) > 80:
         return False
     words = [w for w in _TOOL_SPLIT_RE.split(folded) if w]
-    return bool(words) and all(w in _TOOL_WORDS for w in words) and any(len(w) > 1 for w in words)
+    tools = [w for w in words if w in _TOOL_WORDS]
+    return (
+        len(tools) + sum(w.isdigit() for w in words) == len(words)  # page numbers too
+        and any(len(w) > 1 for w in tools)
+    )
 
 
 def _menu_line(folded: str) -> bool:
@@ -623,10 +648,12 @@ def _menu_line(folded: str) -> bool:
 
 
 def _script_line(text: str) -> bool:
-    return (
-        text.isascii()
-        and _SCRIPT_RE.match(text) is not None
-        and _SCRIPT_END_RE.search(text) is not None
+    """Script residue (an ASCII line): a script opening ending like a statement, any
+    statement ending with ``;``, or the English notice of a platform."""
+    return text.isascii() and (
+        (_SCRIPT_RE.match(text) is not None and _SCRIPT_END_RE.search(text) is not None)
+        or _STATEMENT_RE.fullmatch(text) is not None
+        or _NOTICE_RE.fullmatch(text) is not None
     )
 
 

@@ -235,6 +235,14 @@ def test_wall_separators_of_every_kind() -> None:
     assert split_walls(["    ".join(heads)]) == heads
 
 
+def test_one_ideographic_space_after_a_sentence_end_in_a_long_line() -> None:
+    w = Writer(9)
+    paras = [w.paragraph() for _ in range(5)]
+    assert split_walls(["\u3000".join(paras)]) == paras
+    short = "第一句。\u3000第二句。"  # a short line keeps it
+    assert split_walls([short]) == [short]
+
+
 def test_heading_without_punctuation_in_a_wall() -> None:
     w = Writer(8)
     paras = ["一、基本情况", w.paragraph(150, 200), "二、主要做法", w.paragraph(150, 200)]
@@ -363,6 +371,42 @@ def test_each_furniture_line_is_recognised_in_both_scripts() -> None:
             assert furniture_kind(variant) is not None, variant
     taiwan = ["【列印】【關閉視窗】", "分享至：Facebook LINE Twitter", "延伸閱讀"]
     assert all(furniture_kind(x) is not None for x in taiwan)
+    variants = [
+        ">>相关新闻",
+        "■相关阅读",
+        "上一页 1 2 3 下一页",
+        "(function() {",
+        "})();",
+        'hm.src = "https://hm.example.com/hm.js?abc";',
+        "s.parentNode.insertBefore(hm, s);",
+        "Notice: The content above (including the pictures and videos if any) is uploaded "
+        "and posted by a user of NetEase Hao, which is a social media platform and only "
+        "provides information storage services.",
+        "【免责声明】本文仅代表作者本人观点，与本网无关。",
+        "新华网版权所有，未经协议授权，禁止下载使用",
+        "京公网安备 11010502030143号",
+        "打开APP 阅读全文",
+        "您现在的位置：首页 > 新闻 > 国内",
+        "首页 | 新闻 | 体育 | 财经 | 娱乐",
+    ]
+    assert [x for x in variants if furniture_kind(x) is None] == []
+
+
+def test_lines_that_are_not_furniture() -> None:
+    lines = [
+        "Reuters (AP)",
+        "He said: yes; then left.",
+        "Beijing, March 5 (Xinhua) -- The meeting opened;",
+        "1 2 3",
+        "编辑：张三",
+        "责任编辑：张三",
+        "（来源：人民网）",
+        "原标题：全省经济工作会议召开",
+        "2019-03-05 10:20　来源：人民网",
+        "他说，要把经验分享到全国。",
+        "一、基本情况",
+    ]
+    assert [x for x in lines if furniture_kind(x) is not None] == []
 
 
 def test_sentences_that_mention_furniture_words_stay() -> None:
