@@ -648,8 +648,8 @@ def extract_page(text: str) -> HtmlPage:
     if tree is not None:
         try:
             page = _extract_tree(tree)
-        except Exception:  # third-party extraction on hostile markup
-            page = None  # whatever went wrong, the small extractor still reads the page
+        except Exception:  # lxml on hostile markup: the small extractor still reads it
+            page = None
     if page is None or not page.lines:
         page = _fallback_page(text, page)
     return page
@@ -688,8 +688,11 @@ def _extract_tree(tree: lxml.html.HtmlElement) -> HtmlPage:
         published = header.published
 
     # the article's lines
-    document = bare_extraction(tree, **_TRAFILATURA_OPTIONS)
-    lines = _body_lines(document.body) if document is not None and document.body is not None else []
+    try:
+        document = bare_extraction(tree, **_TRAFILATURA_OPTIONS)
+        lines = _body_lines(document.body) if document is not None else []
+    except Exception:  # third-party extraction on hostile markup: the fallback reads it
+        lines = []
     known = {x for x in (title, byline, outlet, header.subtitle) if x}
     body, found = _filter_lines(lines, title, known)
     subtitle = header.subtitle or None
