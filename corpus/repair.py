@@ -103,6 +103,11 @@ _CJK_RE = re.compile(f"[{CJK}]")
 _PARA_END = "。！？；：…”’」』）】》"
 
 
+# A break escape after these ends a paragraph of a dump (not after ：or ；: a tutorial
+# writes 换行符是：\n).
+_STRONG_LEFT = "。！？…”’」』）】》"
+
+
 def _is_cjk(ch: str) -> bool:
     return bool(ch) and _CJK_RE.match(ch) is not None
 
@@ -212,7 +217,9 @@ def _weigh(line: str, toks: list[_Token]) -> None:
             right = line[tok.end] if tok.end < len(line) else ""
         tok.evidence = _is_cjk(left) or _is_cjk(right)
         if tok.kind == _BRK and tok.evidence:
-            tok.strong = tok.count >= 2 or (left != "" and left in _PARA_END) or right == "\u3000"
+            tok.strong = (
+                tok.count >= 2 or (left != "" and left in _STRONG_LEFT) or right == "\u3000"
+            )
 
 
 def _decode_entities(line: str, *, all_entities: bool) -> str:
@@ -717,9 +724,10 @@ class _Furniture:
         return k == STRICT or (k == LENIENT and not self.from_markup)
 
     def body(self, i: int) -> bool:
-        """A body line: it has a 。 or over 60 characters, and it is not furniture."""
+        """A body line: it has a 。 or over 60 characters (and is not metadata), and it
+        is not furniture."""
         line = self.lines[i]
-        if "。" not in line and (len(line) <= 60 or len(line.strip()) <= 60):
+        if "。" not in line and (len(line) <= 60 or len(line.strip()) <= 60 or _is_meta(line)):
             return False
         return self.kind(i) is None
 

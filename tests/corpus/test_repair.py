@@ -201,6 +201,11 @@ def test_double_escaped_article_with_a_path_keeps_the_path() -> None:
     assert unescape_literals([inner]) == original.split("\n")
 
 
+def test_a_colon_before_an_escape_is_weak_evidence() -> None:
+    line = "换行符是：\\n，制表符是：\\t。"
+    assert unescape_literals([line]) == [line]
+
+
 def test_three_weak_escapes_are_enough_evidence() -> None:
     line = "会议指出\\n要加快发展\\n推动创新\\n深化改革"
     assert unescape_literals([line]) == ["会议指出", "要加快发展", "推动创新", "深化改革"]
@@ -465,6 +470,16 @@ def test_metadata_lines_inside_and_after_furniture_stay() -> None:
         "版权所有 © 新华网",
     ]
     assert drop_furniture(lines) == [lines[0], *paras, "责任编辑：李四", "来源：新华网"]
+
+
+def test_a_long_metadata_line_does_not_end_the_head() -> None:
+    w = Writer(26)
+    meta = "2019年03月05日 10:20　来源：人民网-人民日报海外版　作者：张三　责任编辑：李四　"
+    meta += "字号：大中小　浏览次数：1024　发布者：本网编辑部"
+    assert len(meta) > 60
+    paras = [w.paragraph() for _ in range(3)]
+    lines = [w.title(), meta, "分享到：微信 微博 QQ空间", *paras]
+    assert drop_furniture(lines) == [lines[0], meta, *paras]
 
 
 def test_article_of_only_short_lines_loses_only_furniture() -> None:
