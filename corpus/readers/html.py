@@ -58,7 +58,8 @@ A hand-written ``html.parser`` extractor indexed all of it. Now:
    none, and the right date and time on 54/54 dated pages.
 
 **Fallback**: when the page cannot be parsed whole or trafilatura finds nothing, the
-small ``html.parser`` extractor below reads it (the same line filter applies). Measured
+small ``html.parser`` extractor below reads it (the same line filter applies, link share
+included, so a navigation list still goes). Measured
 triggers: a bare fragment of ``<p>`` paragraphs (1–10) never (trafilatura reads them,
 200/200 exact); a ``<div>`` of ``<br>``-separated lines always (200/200; exact too);
 nesting deeper than 2048 levels.
@@ -840,8 +841,7 @@ def _line_kind(line: _Line) -> str:
 
 def _fallback_page(text: str, page: HtmlPage | None) -> HtmlPage:
     """The page read by the small extractor; the metadata found in the tree, if any."""
-    title, subtitle, paragraphs, meta = _fallback_extract(text)
-    lines = [_Line(p, "p", 0.0) for p in paragraphs]
+    title, subtitle, lines, meta = _fallback_extract(text)
     if page is not None:
         title, meta = page.title or title, page.meta
         subtitle = page.subtitle or subtitle
@@ -910,7 +910,8 @@ class _Extractor(HTMLParser):
         self.ignored = 0
         self.title_blocked = 0
         self.buf: list[str] = []
-        self.blocks: list[tuple[str, str]] = []  # (kind, text)
+        self.linked = 0  # non-space characters of link text in buf
+        self.blocks: list[tuple[str, _Line]] = []  # (kind, line)
         self.meta: dict[str, str] = {}
 
     # kind of the text being collected right now
@@ -930,10 +931,13 @@ class _Extractor(HTMLParser):
 
     def _flush(self) -> None:
         if self.buf:
-            text = join_soft_breaks("".join(self.buf)).strip()
+            text = _WS_RE.sub(" ", join_soft_breaks("".join(self.buf))).strip()
             if text:
-                self.blocks.append((self._kind(), text))
+                solid = len(text) - text.count(" ")
+                line = _Line(text, "p", min(1.0, self.linked / solid) if solid else 0.0)
+                self.blocks.append((self._kind(), line))
             self.buf = []
+            self.linked = 0
 
     def _push(self, tag: str) -> None:
         self.stack.append(tag)
@@ -982,6 +986,8 @@ class _Extractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._visible():
             self.buf.append(data)
+            if self.open["a"]:
+                self.linked += len(data) - sum(map(len, _WS_RE.findall(data)))
 
     def parse_html_declaration(self, i: int) -> int:
         # Python < 3.13 raises AssertionError on malformed "<![..." / "<!x [" markup;
@@ -1019,8 +1025,8 @@ def _drop_unclosed_tail(text: str) -> str:
     return text if match is None else text[: match.start()]
 
 
-def _fallback_extract(text: str) -> tuple[str | None, str | None, list[str], dict[str, str]]:
-    """``(title, subtitle, paragraphs, meta)`` by the small ``html.parser`` extractor.
+def _fallback_extract(text: str) -> tuple[str | None, str | None, list[_Line], dict[str, str]]:
+    """``(title, subtitle, lines, meta)`` by the small ``html.parser`` extractor.
 
     The title is the first <h1>, else <title>; paragraphs are the <p> blocks (split at
     <br>), or every text block when the page has no <p>; the subtitle is an <h2> before
@@ -1033,18 +1039,18 @@ def _fallback_extract(text: str) -> tuple[str | None, str | None, list[str], dic
     except AssertionError:  # another malformed-markup assertion of an older html.parser
         parser._flush()
     blocks = parser.blocks
-    first = {kind: next((t for k, t in blocks if k == kind), None) for kind in ("title", "h1")}
+    first = {kind: next((b.text for k, b in blocks if k == kind), None) for kind in ("title", "h1")}
     title = first["h1"] or first["title"]
     body_kind = "p" if any(k == "p" for k, _ in blocks) else "other"
-    paragraphs = [t for k, t in blocks if k == body_kind]
+    lines = [b for k, b in blocks if k == body_kind]
     subtitle = None
     for kind, block in blocks:
         if kind == body_kind:
             break
         if kind == "h2":
-            subtitle = block
+            subtitle = block.text
             break
-    return title, subtitle, paragraphs, parser.meta
+    return title, subtitle, lines, parser.meta
 
 
 def _first_meta(meta: dict[str, str], names: tuple[str, ...]) -> str:

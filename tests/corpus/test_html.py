@@ -1193,6 +1193,20 @@ def test_a_page_nested_too_deep_for_libxml2_is_read_by_the_fallback(tmp_path: Pa
     assert texts(article) == ["最深处的段落，长三角九城市共同签署了方案。"]
 
 
+def test_the_fallback_drops_link_lists_too() -> None:
+    """A page without <p>: trafilatura finds nothing, the small extractor reads every
+    block, and the navigation (all link text) still goes."""
+    nav = "".join(f"<li><a href='/{i}/'>{t}</a></li>" for i, t in enumerate(NAV_LINKS))
+    page = (
+        f"<html><head><title>通知_新浪新闻</title></head><body><ul>{nav}</ul>"
+        "<div>第一行通知内容。<br>第二行通知内容。</div>"
+        f"<div>{COPYRIGHT}</div></body></html>"
+    )
+    result = html_reader.extract_page(page)
+    assert result.extractor == "fallback"
+    assert result.lines == ["第一行通知内容。", "第二行通知内容。"]
+
+
 def test_a_failure_inside_trafilatura_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RecursionError("maximum recursion depth exceeded")
