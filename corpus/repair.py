@@ -21,8 +21,9 @@ article. Four steps repair it:
    in the results list). A line is split at a run of two or more blanks (space, tab,
    U+00A0, U+3000) after a sentence end or a closing mark (``。　　``, ``。 　　``,
    ``”  ``), and, in a line longer than :data:`WALL_MIN` characters, at every
-   ideographic indent (``　　``, or one ``　`` after a sentence end) and every run of
-   two or more blanks next to a CJK character. Shorter lines keep their inner indents:
+   ideographic indent (``　　``, or one blank after a sentence end and before Chinese
+   text: HTML extraction collapses ``　　`` to one space) and every run of two or more
+   blanks next to a CJK character. Shorter lines keep their inner indents:
    ``2019-03-05　　来源：新华网`` and ``（记者　　张三）`` stay whole.
 3. :func:`split_long` -- a paragraph still over :data:`LONG_LIMIT` characters is cut
    into chunks of about :data:`CHUNK_MIN`-:data:`CHUNK_MAX` characters at sentence ends
@@ -320,12 +321,12 @@ _BLANK = " \t\xa0\u3000"
 # class, so the engine skips ahead to blanks; a match that does not start a run is the
 # rest of a longer one and is passed over).
 _GAP_RE = re.compile(f"[{_BLANK}]{{1,64}}")
-# Two blanks that do not open a line, or an ideographic space after a sentence end:
-# without either, no line of the article is a wall. (A character class comes first so
+# Two blanks that do not open a line, or one blank after a sentence end: without
+# either, no line of the article is a wall. (A character class comes first so
 # that the engine skips ahead to blanks.)
 _SENTENCE_CLOSE = "。！？”」』"
 _INNER_GAP_RE = re.compile(
-    f"[{_BLANK}](?:(?<=[^\n{_BLANK}][{_BLANK}])[{_BLANK}]|(?<=[{_SENTENCE_CLOSE}]\u3000))"
+    f"[{_BLANK}](?:(?<=[^\n{_BLANK}][{_BLANK}])[{_BLANK}]|(?<=[{_SENTENCE_CLOSE}][{_BLANK}]))"
 )
 _END_GAP_RE = re.compile(f"[{_PARA_END}][{_BLANK}]{{2}}")
 
@@ -340,8 +341,8 @@ def _wall_pieces(line: str) -> list[str] | None:
         left, right = line[start - 1], line[end]
         if left in _BLANK or right in _BLANK:  # inside a run longer than 64
             continue
-        if end - start == 1:  # one blank: a one-character indent after a sentence
-            if long_line and m.group() == "\u3000" and left in _SENTENCE_CLOSE:
+        if end - start == 1:  # one blank after a sentence: an indent, or a collapsed one
+            if long_line and left in _SENTENCE_CLOSE and (m.group() == "\u3000" or _is_cjk(right)):
                 cuts.append((start, end))
             continue
         if left in _PARA_END or (
@@ -365,7 +366,8 @@ def split_walls(lines: list[str]) -> list[str]:
     A run of two or more blanks (space, tab, U+00A0, U+3000) splits the line when it
     follows a sentence end or closing mark (``。　　第二段``), and in a line longer than
     :data:`WALL_MIN` also when it holds an ideographic indent (``　　``) or touches a CJK
-    character, and at a single ideographic space after a sentence end (``。　第二段``).
+    character, and at a single blank after a sentence end (``。　第二段``; ``。 第二段``
+    as HTML extraction and ``" ".join`` leave it: Chinese never spaces after 。).
     The blanks at the split go; every other character stays.
     """
     if _INNER_GAP_RE.search("\n".join(lines)) is None:  # the common case
@@ -735,9 +737,16 @@ class _Furniture:
         return not self.lines[i].strip()
 
     def head(self, end: int) -> None:
+        title = True  # the first line that is not other furniture may be the title
         for i in range(end):
-            if self.gone(i) or (self.kind(i) == HEADING and not self.from_markup):
+            if self.blank(i):
+                continue
+            if self.gone(i):
                 self.drop.add(i)
+                continue
+            if self.kind(i) == HEADING and not self.from_markup and not title:
+                self.drop.add(i)  # 图片新闻 as a title is kept: People's Daily has 49
+            title = False
 
     def tail(self, start: int) -> None:
         in_list = False
@@ -793,10 +802,11 @@ def drop_furniture(lines: list[str], *, from_markup: bool = False) -> list[str]:
     Head: the lines before the first body line (one with ``。`` or over 60 characters
     that is not furniture); tail: the lines after the last one. There, furniture lines go
     (only ``"strict"`` ones for markup) and, in text, a related-news heading goes with
-    the title lines after it (in the head only the heading: the article's own title may
-    follow). Between head and tail, in text only, a related-news heading with at least
-    two title lines after it goes as a block, and so do two or more furniture lines in a
-    row. Metadata lines are never taken: ``read_header`` needs them.
+    the title lines after it (in the head only the heading, and not when it opens the
+    article: it may be the title, and the article's own title may follow a list).
+    Between head and tail, in text only, a related-news heading with at least two title
+    lines after it goes as a block, and so do two or more furniture lines in a row.
+    Metadata lines are never taken: ``read_header`` needs them.
     """
     n = len(lines)
     f = _Furniture(lines, from_markup)

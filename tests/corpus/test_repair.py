@@ -240,12 +240,16 @@ def test_wall_separators_of_every_kind() -> None:
     assert split_walls(["    ".join(heads)]) == heads
 
 
-def test_one_ideographic_space_after_a_sentence_end_in_a_long_line() -> None:
+def test_one_blank_after_a_sentence_end_in_a_long_line() -> None:
     w = Writer(9)
     paras = [w.paragraph() for _ in range(5)]
     assert split_walls(["\u3000".join(paras)]) == paras
     short = "第一句。\u3000第二句。"  # a short line keeps it
     assert split_walls([short]) == [short]
+    # HTML extraction and " ".join leave one ASCII space where the indent was
+    assert split_walls([" ".join(paras)]) == paras
+    english = " ".join(["The meeting ended。 The delegates left."] * 10)
+    assert split_walls([english]) == [english]
 
 
 def test_heading_without_punctuation_in_a_wall() -> None:
@@ -483,8 +487,15 @@ def test_a_long_metadata_line_does_not_end_the_head() -> None:
 
 
 def test_article_of_only_short_lines_loses_only_furniture() -> None:
-    lines = ["图片新闻", "春节前夕的街头", "分享到：微信 微博", "摄影：王五"]
+    lines = ["春节前夕的街头", "热点推荐", "分享到：微信 微博", "摄影：王五"]
     assert drop_furniture(lines) == ["春节前夕的街头", "摄影：王五"]
+
+
+def test_a_heading_that_opens_the_article_may_be_its_title() -> None:
+    w = Writer(27)
+    captions = [w.paragraph() for _ in range(3)]
+    lines = ["分享到：微信 微博", "图片新闻", *captions]  # People's Daily has such titles
+    assert drop_furniture(lines) == lines[1:]
 
 
 # ---------------------------------------------------------------- composition
@@ -632,3 +643,19 @@ def test_read_file_jsonl_dumps(tmp_path: Path) -> None:
     path = tmp_path / "dump.jsonl"
     path.write_text("\n".join(records) + "\n", "utf-8")
     _check_articles(path, expect)
+
+
+def test_read_file_jsonl_html_body_with_a_wall(tmp_path: Path) -> None:
+    """A record whose body is markup: the wall inside one <p> is split, no paragraph is
+    over the limit, the unmistakable furniture after the text goes."""
+    w = Writer(44)
+    title, paras = w.article(8)
+    paras.append(w.paragraph(1500, 2000))
+    wall = "".join(f"\u3000\u3000{p}" for p in paras)
+    html_body = f"<div><p>{wall}</p><p>返回搜狐，查看更多</p><p>举报/反馈</p></div>"
+    record = {"title": title, "content": html_body}
+    path = tmp_path / "markup.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", "utf-8")
+    _check_articles(path, [(title, paras)])
+    (article,), _ = read_file(path)
+    assert len(article.paragraphs) > len(paras)
