@@ -310,6 +310,7 @@ _BYLINE_LINE_RE = re.compile(
     + f"(?:\\s+(?:攝影|摄影|通讯员|通訊員|实习生|實習生)\\s*[:：]?\\s*{_NAMES})?"
     + _CLOSE
 )
+_ORIGINAL_TITLE_RE = re.compile(_OPEN + "(?:原标题|原標題|原题|原題)\\s*[:：].{1,100}?" + _CLOSE)
 _PHOTO_CREDIT_RE = re.compile(
     _OPEN + f"(?:摄影|攝影|图|圖|图片|圖片)\\s*[:：/／]\\s*{_NAMES}" + _CLOSE
 )
@@ -322,7 +323,8 @@ _FURNITURE_RES = tuple(
         r"^(?:[【\[][^】\]]{1,8}[】\]]\s*)+$",
         r"^(?:上一篇|下一篇|上一页|下一页|返回顶部|返回首页|返回列表|打印本页|关闭窗口)",
         r"^(?:打开|下载)(?:APP|app|客户端).{0,20}$",
-        r"^(?:扫一扫|扫描二维码|长按识别二维码|点我订阅|关注我们).{0,30}$",
+        r"^(?:微信)?(?:扫一扫|扫描二维码|长按识别二维码|长按二维码|扫码关注|点我订阅"
+        r"|关注我们|关注该公众号|关注公众号).{0,30}$",
         # the headings of related lists and comment sections
         r"^(?:相关|热点|热门|精彩|编辑|延伸|推荐|更多|最新|猜你|网友|我要|发表|热度)"
         r"(?:新闻|阅读|推荐|文章|报道|专题|评论|喜欢|资讯|图片|视频|排行)"
@@ -487,6 +489,7 @@ def _read_header_zone(begin: etree._Element, nodes: list[etree._ElementUnicodeRe
     zone: list[str] = []
     size = 0
     taken: list[etree._ElementUnicodeResult] = []
+    marked_source = ""  # the text of an element whose class or id says "source"
     for node in nodes:
         text = _norm(node)
         if len(text) >= 15 and _CLAUSE_RE.search(text):
@@ -494,8 +497,11 @@ def _read_header_zone(begin: etree._Element, nodes: list[etree._ElementUnicodeRe
         owner = node.getparent()
         if not node.is_tail and owner is not None:
             marks = f"{owner.get('class', '')} {owner.get('id', '')}".lower()
-            if _SOURCE_CLASS_RE.search(marks) and not header.source:
-                header.source = _source_value(_strip_label(text))
+            if _SOURCE_CLASS_RE.search(marks) and not marked_source:
+                value = _source_value(_strip_label(text))
+                # <a class="source">新华网</a>, not <div class="time_source">2019-03-05 来源:
+                if value and not _DATE_TIME_RE.search(value) and not value.endswith((":", "：")):
+                    marked_source = value
             if not taken and _is_subtitle(owner, marks, text):
                 header.subtitle = text
         zone.append(text)
@@ -506,10 +512,8 @@ def _read_header_zone(begin: etree._Element, nodes: list[etree._ElementUnicodeRe
     header.times = _zone_times(begin, taken)
     joined = " ".join(zone)
     header.published = _visible_date(joined)
-    if not header.source:
-        m = _SOURCE_IN_TEXT_RE.search(joined)
-        if m:
-            header.source = _source_value(m["v"])
+    m = _SOURCE_IN_TEXT_RE.search(joined)
+    header.source = _source_value(m["v"]) if m else marked_source
     m = _BYLINE_IN_TEXT_RE.search(joined)
     if m:
         header.byline = m["v"] or m["w"] or ""
@@ -674,7 +678,8 @@ def _extract_tree(tree: lxml.html.HtmlElement) -> HtmlPage:
             header = _read_header_zone(texts[at].getparent(), texts[at + 1 : at + 41])
 
     outlet = (
-        _norm(meta.get("og:site_name"))
+        _wechat_account(tree, meta)
+        or _norm(meta.get("og:site_name"))
         or _norm(meta.get("application-name"))
         or _norm(ld.get("publisher"))
         or site
@@ -751,12 +756,27 @@ def _is_logo(h1: lxml.html.HtmlElement, text: str, names: set[str]) -> bool:
     return False
 
 
+def _wechat_account(tree: lxml.html.HtmlElement, meta: dict[str, str]) -> str:
+    """A WeChat article names the platform as its site; its publisher is the account."""
+    if _norm(meta.get("og:site_name")) != "微信公众平台":
+        return ""
+    account = tree.find(".//*[@id='js_name']")
+    return _norm(account.text_content()) if account is not None else ""
+
+
 def _author(meta: dict[str, str], ld: dict[str, str], outlet: str) -> str:
+    """The author the markup names; not the site under another name (``chinanews``,
+    ``www.example.com``, the outlet itself)."""
     for value in (meta.get("author"), meta.get("article:author"), ld.get("author")):
         name = _norm(value)
-        if name and name != outlet and "://" not in name and len(name) <= 40:
-            return name
+        if not name or name == outlet or len(name) > 40 or _SITE_LIKE_RE.match(name):
+            continue
+        return name
     return ""
+
+
+# One lower-case Latin word or a host name: a site, not a person.
+_SITE_LIKE_RE = re.compile(r"^(?:[a-z0-9-]+|\S*[./]\S*)$")
 
 
 def _find_title_node(texts: list[etree._ElementUnicodeResult], title: str) -> int | None:
@@ -822,7 +842,7 @@ def _line_kind(line: _Line) -> str:
         return "links"
     if len(text) > 200:
         return "body"
-    if _EDITOR_RE.match(text):
+    if _EDITOR_RE.match(text) or _ORIGINAL_TITLE_RE.match(text):
         return "editor"
     if _SOURCE_LINE_RE.match(text):
         return "source"

@@ -736,6 +736,126 @@ def inline_meta(rng: random.Random) -> Page:
     )
 
 
+def netease_like(rng: random.Random) -> Page:
+    """Source and editor at the end of the text, an ``（原标题：…）`` line, the source's
+    name in an element whose id says "source" and the dateline's in one whose class does."""
+    title = headline(rng)
+    blocks, body = story(rng, rng.randint(4, 7), indent="　　")
+    rel = [short_title(rng) for _ in range(6)]
+    page = f"""<!DOCTYPE HTML>
+<html><head><meta charset="utf-8"><title>{title}|新京报_网易新闻</title>
+<meta property="article:published_time" content="2019-03-05T10:20:30+08:00">
+<meta property="og:title" content="{title}"><meta property="og:site_name" content="网易新闻">
+</head><body>
+{top_nav("N-nav-channel")}
+<div class="post_content_main" id="epContentLeft"><h1>{title}</h1>
+<div class="post_time_source">2019-03-05 10:20:30　来源: <a id="ne_article_source"
+ href="http://www.example.com/">新京报</a></div>
+<div class="post_body"><div class="post_text" id="endText">
+{"".join(blocks)}
+<p class="otitle">（原标题：{title}）</p>
+<div class="ep-source cDGray"><span class="left"><a href="/"><img src="logo.png" alt="netease"
+ width="13" height="12" class="icon"></a> 本文来源：新京报  </span>
+<span class="ep-editor">责任编辑：张三_NN1234</span></div>
+</div></div>
+<div class="post_comment_joincount">参与<a href="#">1234</a>人</div>
+<div class="post_recommends"><h3>相关推荐</h3><ul>{_items(rel)}</ul></div>
+</div>
+<div class="N-nav-bottom">©1997-2019 网易公司版权所有 About NetEase | 公司简介 | 联系方法</div>
+</body></html>
+"""
+    return Page(
+        name="netease_like",
+        html=page,
+        encoding="utf-8",
+        title=title,
+        paragraphs=body,
+        published="2019-03-05T10:20:30+08:00",
+        outlet="网易新闻",
+        source_credit="新京报",
+        furniture=[*NAV_LINKS, *rel, "相关推荐", "原标题", "本文来源", "责任编辑", "版权所有"],
+    )
+
+
+def chinanews_like(rng: random.Random) -> Page:
+    """A wire page ending in ``(完)`` and ``【编辑:张三】``, an ad slot inside the text, a
+    site-name author meta, and a legal notice in the footer."""
+    title = headline(rng)
+    blocks, body = story(rng, rng.randint(4, 7), indent="　　")
+    blocks[0] = blocks[0].replace("<p>　　", "<p>　　中新网3月5日电 ", 1)
+    body[0] = "中新网3月5日电 " + body[0]
+    blocks.insert(2, '<div class="adInContent"><script>show_ad("inner");</script></div>')
+    blocks.append("<p>　　(完)</p>")
+    body.append("(完)")
+    rel = [short_title(rng) for _ in range(5)]
+    related_html = "".join(f"<div><a href='/r{i}.shtml'>{t}</a></div>" for i, t in enumerate(rel))
+    notice = "本网站所刊载信息，不代表中新社和中新网观点。刊用本网站稿件，务经书面授权。"
+    page = f"""<html><head>
+<meta http-equiv="Content-Type" content="text/html; charset=gb2312" />
+<title>{title}-中新网</title><meta name="author" content="chinanews"></head><body>
+{top_nav("navbar")}
+<div class="content"><div id="cont_1_1_2"><h1 style="display:block">{title}</h1>
+<div class="left-time"><div class="left-t" style="float:left;">
+2019年03月05日 10:20　来源：中国新闻网　<a href="#">参与互动</a></div></div>
+<div class="left_zw" style="position:relative">
+{"".join(blocks)}
+</div><div class="left_name"><div class="left_name">【编辑:张三】</div></div>
+<div class="xgxw"><h4>相关新闻</h4>{related_html}</div>
+</div></div>
+<div id="bottom">{notice}<br>未经授权禁止转载、摘编、复制及建立镜像，违者将依法追究法律责任。</div>
+</body></html>
+"""
+    return Page(
+        name="chinanews_like",
+        html=page,
+        encoding="gb18030",
+        title=title,
+        paragraphs=body,
+        published="2019-03-05T10:20:00",
+        outlet="中新网",
+        source_credit="中国新闻网",
+        furniture=[*NAV_LINKS, *rel, "相关新闻", "参与互动", "编辑:张三", notice, "未经授权"],
+    )
+
+
+def wechat_like(rng: random.Random) -> Page:
+    """A WeChat article: text in <section>/<span>, empty ``<p><br></p>`` spacers, the
+    account as publisher, a QR-code box."""
+    title = headline(rng)
+    body = [paragraph(rng) for _ in range(rng.randint(4, 7))]
+    sections = "".join(
+        f'<section style="margin:0 8px"><p style="line-height:1.75em">'
+        f'<span style="font-size:15px;color:#333">{text}</span></p></section><p><br></p>'
+        for text in body
+    )
+    page = f"""<!DOCTYPE html><html><head><meta charset="utf-8">
+<meta property="og:title" content="{title}"><meta property="og:site_name" content="微信公众平台">
+<title>{title}</title></head><body>
+<div id="js_article" class="rich_media"><div class="rich_media_inner"><div id="page-content">
+<h1 class="rich_media_title" id="activity-name">{title}</h1>
+<div id="meta_content" class="rich_media_meta_list">
+<span class="rich_media_meta rich_media_meta_text">原创</span>
+<span class="rich_media_meta rich_media_meta_nickname"><a href="javascript:void(0);"
+ id="js_name">金华发布</a></span>
+<em id="publish_time" class="rich_media_meta rich_media_meta_text">2019-03-05 10:20</em></div>
+<div class="rich_media_content" id="js_content" style="visibility: hidden;">{sections}</div>
+<div class="rich_media_tool" id="js_toobar3"><a id="js_view_source" href="##">阅读原文</a>
+<div class="media_tool_meta">阅读 <span id="readNum3">10万+</span></div></div>
+</div></div></div>
+<div id="js_pc_qr_code"><p>微信扫一扫<br>关注该公众号</p></div></body></html>
+"""
+    return Page(
+        name="wechat_like",
+        html=page,
+        encoding="utf-8",
+        title=title,
+        paragraphs=body,
+        published="2019-03-05T10:20:00",
+        outlet="金华发布",
+        furniture=["微信扫一扫", "关注该公众号", "阅读原文", "10万+", "原创"],
+    )
+
+
 def undated_time(rng: random.Random) -> Page:
     return undated(rng, "time")
 
@@ -906,6 +1026,9 @@ STYLES: dict[str, Callable[[random.Random], Page]] = {
         old_table_gbk,
         brief_portal,
         inline_meta,
+        netease_like,
+        chinanews_like,
+        wechat_like,
     )
 }
 
