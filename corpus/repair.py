@@ -103,13 +103,9 @@ MAX_ROUNDS = 4
 # CJK symbols, curly quotes, ellipsis, em dash, middle dot).
 CJK = HAN + "\u3000-\u303f\uff00-\uffef\u2018\u2019\u201c\u201d\u2026\u2014\u00b7"
 _CJK_RE = re.compile(f"[{CJK}]")
-# What ends a paragraph written in Chinese: sentence ends and closing marks.
-_PARA_END = "。！？；：…”’」』）】》"
-
-
-# A break escape after these ends a paragraph of a dump (not after ：or ；: a tutorial
-# writes 换行符是：\n).
-_STRONG_LEFT = "。！？…”’」』）】》"
+# What ends a paragraph written in Chinese: sentence ends and closing marks (not ：or
+# ；: a tutorial writes 换行符是：\n, a metadata line 来源：　　新华社).
+_PARA_END = "。！？…”’」』）】》"
 
 
 def _is_cjk(ch: str) -> bool:
@@ -221,9 +217,7 @@ def _weigh(line: str, toks: list[_Token]) -> None:
             right = line[tok.end] if tok.end < len(line) else ""
         tok.evidence = _is_cjk(left) or _is_cjk(right)
         if tok.kind == _BRK and tok.evidence:
-            tok.strong = (
-                tok.count >= 2 or (left != "" and left in _STRONG_LEFT) or right == "\u3000"
-            )
+            tok.strong = tok.count >= 2 or (left != "" and left in _PARA_END) or right == "\u3000"
 
 
 def _decode_entities(line: str, *, all_entities: bool) -> str:

@@ -264,6 +264,8 @@ def test_short_lines_keep_their_inner_indents() -> None:
     lines = [
         "2019-03-05 10:20\u3000\u3000来源：人民网",
         "（记者\u3000\u3000张三）",
+        "来源：\u3000\u3000新华社",
+        "记者：  张三；  通讯员：  李四",
         "The meeting ended.  Delegates left at noon.",
         "\u3000\u3000一段正常的文字，没有分段。",
     ]
