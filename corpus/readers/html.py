@@ -14,22 +14,27 @@ A hand-written ``html.parser`` extractor indexed all of it. Now:
    would fetch if it looked like a URL). Its XML body is walked ourselves: one line per
    ``<p>``/heading/list item/table row, one per ``<br>``; text is taken as written (no
    spaces added between CJK characters, full-width punctuation untouched). Options,
-   measured on 96 generated pages in 12 site styles (0–200 KB; ``tests/corpus/
+   measured on 128 generated pages in 16 site styles (0–200 KB; ``tests/corpus/
    test_html.py``), counting pages with every paragraph exact and in order / pages
    leaking furniture / CPU time per page on a loaded 2-core machine:
 
-   - ``favor_precision`` (chosen): 96/96, 0 leaking, median 9 ms, p95 54 ms; the
+   - ``favor_precision`` (chosen): 128/128, 0 leaking, median 9 ms, p95 46 ms; the
      balanced default gives the same pages but hands our line filter twice the
-     furniture lines (418 against 208) and costs 14/98 ms (its recall retry runs on
-     every link-heavy portal page); ``favor_recall`` likewise 440 lines;
-   - ``fast`` (no readability/justext comparison): same pages, 10 against 15 ms;
-   - ``include_tables``: off, 8 table-layout pages (2000s portals) dump the layout;
-   - ``include_images``: off, 33 photo captions (``class="img-caption"``) are lost;
+     furniture lines (569 against 288) and costs 15/90 ms (its recall retry runs on
+     every link-heavy portal page); ``favor_recall`` the same pages, 592 lines;
+   - ``fast`` (no readability/justext comparison): same pages, 9 against 17 ms;
+   - ``include_tables``: off, the 8 table-layout pages (2000s portals) give nothing
+     and 6 come out wrong from the fallback;
+   - ``include_images``: off, 41 photo captions (``class="img-caption"``) are lost;
    - ``include_links``: keeps ``<ref>`` so that each line knows its share of link text;
      without it the related lists of table layouts leak (8 pages);
    - ``include_comments=False``: comment containers are pruned before extraction;
    - ``deduplicate`` stays off: its cache is process-wide, and the 4th copy of a page
      read in one run came back without its paragraphs (1275 -> 104 characters).
+
+   Known loss: in precision mode trafilatura keeps only the first of identical short
+   paragraphs when it has to recover text outside its article container (a second
+   ``（完）``); repeated long paragraphs next to each other are kept once in any mode.
 3. **Line filter**: trafilatura still lets through lines that are only metadata or
    furniture: ``2019-03-05 10:20:30　来源：新华网``, ``责任编辑：张三``, ``（责编：…）``,
    ``本文来源：…``, ``分享到：``, ``【纠错】``, ``上一篇：``, related-list headings,
@@ -39,9 +44,10 @@ A hand-written ``html.parser`` extractor indexed all of it. Now:
 4. **Metadata** from the markup: the title is the <h1> confirmed by <title> or og:title,
    else og:title / JSON-LD headline, else the first <h1> that is no logo, else <title>
    without its site suffix (``标题_新浪新闻``, ``标题 - 新华网``, ``标题|人民网``,
-   ``标题--国际--人民网``). The outlet is og:site_name, application-name, the JSON-LD
-   publisher, the <title> suffix, then ``<meta name="source">``. The byline is the author
-   meta / JSON-LD author, else ``作者：``/``记者`` under the headline. The source credit
+   ``标题--国际--人民网``). The outlet is og:site_name (for WeChat the account, not
+   微信公众平台), application-name, the JSON-LD publisher, the <title> suffix, then
+   ``<meta name="source">``. The byline is the author meta / JSON-LD author unless it
+   names a site (``chinanews``), else ``作者：``/``记者`` under the headline. The source credit
    is the ``来源：`` (or ``class="source"``) under the headline, else a ``本文来源：`` /
    ``转载自`` line, else ``<meta name="source">``.
 5. **Publication date**: htmldate (``original_date``, not extensive) on a small tree of
@@ -51,24 +57,25 @@ A hand-written ``html.parser`` extractor indexed all of it. Now:
    time when given, and its zone only when the page states one
    (``2019-03-05T10:20:00+08:00``); a bare local time stays without zone
    (``2019-03-05T10:20:00``) rather than guessing +08:00 for a Taiwanese, Hong Kong or
-   overseas page. Measured on 72 pages (18 with no publication date but dates in the
+   overseas page. Measured on 96 pages (18 with no publication date but dates in the
    body, comments and related links): htmldate on the whole page gave those 18 a date
-   (18/18, extensive search on or off; the related list's ``<span class="time">`` or
-   ``<time>``), trafilatura's metadata too (18/18, and never a time); this reader gave
-   none, and the right date and time on 54/54 dated pages.
+   (18/18, extensive search on or off: the related list's ``<span class="time">`` or
+   ``<time>``) and the exact date and time to 36/78 dated pages (18/78 not extensive);
+   trafilatura's metadata also dated 18/18 and never gives a time; this reader dated
+   none of the 18, and gave 78/78 the right date, time and zone.
 
 **Fallback**: when the page cannot be parsed whole or trafilatura finds nothing, the
 small ``html.parser`` extractor below reads it (the same line filter applies, link share
-included, so a navigation list still goes). Measured
-triggers: a bare fragment of ``<p>`` paragraphs (1–10) never (trafilatura reads them,
-200/200 exact); a ``<div>`` of ``<br>``-separated lines always (200/200; exact too);
-nesting deeper than 2048 levels.
+included, so a navigation list still goes). Measured triggers: a bare fragment of
+``<p>`` paragraphs (1–10) never (trafilatura reads them, 200/200 exact); a ``<div>`` of
+``<br>``-separated lines always (200/200; exact too); nesting deeper than 2048 levels.
 
-**Cost** per page (CPU time, 130 generated pages of 23–210 KB, median 86 KB, on a
-2-core machine shared with other jobs, load 4–5): 13 ms median, 53 ms p95. Of that
-trafilatura takes 11/46 ms (its cost grows with link-heavy menus and sidebars, not with
-scripts and styles), parsing 1.1/3 ms, htmldate on the markup-only tree 0.4/1.1 ms; the
-old ``html.parser`` extractor took 7/19 ms on the same pages.
+**Cost** per page (CPU time, 160 generated pages of 24–210 KB, median 86 KB, on a
+2-core machine shared with other jobs, load 3–5, two runs): 13–17 ms median, 53–64 ms
+p95. Of that trafilatura takes 11–13/46–55 ms (its cost grows with link-heavy menus and
+sidebars, not with scripts and styles), parsing 1.1–1.4/3–3.5 ms, htmldate on the
+markup-only tree 0.4/1.1 ms; the old ``html.parser`` extractor took 7–11/19–28 ms on the
+same pages. A 4 MB page takes 0.9 s (the old extractor 0.5 s).
 """
 
 from __future__ import annotations
