@@ -114,8 +114,6 @@ for _name in ("trafilatura", "htmldate", "courlan"):
 _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*>")
 # C0 controls that are not XML characters: libxml2 refuses a string holding one.
 _NON_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# Elements whose text is not page text (their content is dropped or kept verbatim).
-_NOT_TEXT = frozenset({"script", "style", "noscript", "template", "textarea", "pre", "code"})
 
 
 def _parse(text: str) -> lxml.html.HtmlElement | None:
@@ -593,20 +591,18 @@ def _meta_date(root: lxml.html.HtmlElement, header_times: list[etree._Element]) 
     and, in its extensive search, from the text: on a page without a publication date
     that is the date of a related article or of an event in the body.
     """
-    head = etree.Element("html")
-    head_el = etree.SubElement(head, "head")
-    body_el = etree.SubElement(head, "body")
+    mini = lxml.html.document_fromstring("<html><head></head><body></body></html>")
+    head, body = mini[0], mini[1]
     for element in root.iter("meta", "link", "script"):
         if element.tag == "link" and (element.get("rel") or "").lower() != "canonical":
             continue
         if element.tag == "script" and (element.get("type") or "").lower() != "application/ld+json":
             continue
-        copy = etree.SubElement(head_el, element.tag, dict(element.attrib))
+        copy = etree.SubElement(head, element.tag, dict(element.attrib))
         copy.text = element.text
     for element in header_times:
-        copy = etree.SubElement(body_el, element.tag, dict(element.attrib))
+        copy = etree.SubElement(body, element.tag, dict(element.attrib))
         copy.text = element.text
-    mini = lxml.html.document_fromstring(etree.tostring(head, encoding="unicode"))
     try:
         found = find_date(
             mini,
