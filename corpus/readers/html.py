@@ -337,7 +337,10 @@ _FURNITURE_RES = tuple(
         r"^(?:评论|广告|广告位招商|图片|视频|专题|更多)\s*[>»›]*$",
         # copyright footers
         r"^(?=.*(?:版权所有|版权声明|Copyright|©|All Rights Reserved|ICP[备证]|公网安备"
-        r"|不得转载|违法和不良信息举报))[^。]{0,160}$",
+        r"|不得转载|转载请注明|请勿转载|禁止转载|违法和不良信息举报))[^。]{0,160}$",
+        # "follow us" lines at the end of the text
+        r"^(?:更多.{0,12}[，,]\s*)?请?(?:关注|订阅|下载).{0,16}(?:公众号|微信|微博|客户端|APP|app)"
+        r"[。！!]?$",
     )
 )
 _DATELINE_LABELS_RE = re.compile(

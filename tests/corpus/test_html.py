@@ -706,6 +706,8 @@ def inline_meta(rng: random.Random) -> Page:
 <p>2019-03-05 10:20　来源：经济日报</p>
 <p>记者 张三</p>
 {"".join(blocks)}
+<p>（本文系经济日报原创，转载请注明出处）</p>
+<p>更多精彩内容，请关注经济日报微信公众号</p>
 <p>（责任编辑：李四）</p>
 <p>本文来源：经济日报</p>
 {prev_next(rng)}
@@ -731,6 +733,8 @@ def inline_meta(rng: random.Random) -> Page:
             "国家经济门户",
             "责任编辑",
             "本文来源",
+            "转载请注明出处",
+            "公众号",
             *FURNITURE_ALWAYS,
         ],
     )
