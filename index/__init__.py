@@ -2,6 +2,6 @@
 
 Import the pieces you need::
 
-    from g60_reader.index.search import WhooshBackend, ensure_index
-    from g60_reader.index.store import update, enrich, IndexBusy
+    from g60_reader.index.backends.whoosh.search import WhooshBackend, ensure_index
+    from g60_reader.index.backends.whoosh.store import update, enrich, IndexBusy
 """

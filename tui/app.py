@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, OptionList
 from textual.worker import get_current_worker
 
-from g60_reader.index.api import Hit, IndexStats, SearchBackend, SearchResult, StoredArticle
+from g60_reader.index.contract import Hit, IndexStats, SearchBackend, SearchResult, StoredArticle
 from g60_reader.tui.history import QueryHistory, default_history_path
 from g60_reader.tui.keymap import keymap_path, load_keymap
 from g60_reader.tui.screens.help import HelpScreen
@@ -38,41 +38,35 @@ from g60_reader.tui.widgets.search_box import SearchBox
 from g60_reader.tui.widgets.status import Legend, StatusBar
 
 Progress = Callable[[int, int, str], None]
-Opener = Callable[[Path, Progress], SearchBackend]
+Opener = Callable[[str, Progress], SearchBackend]  # (backend URL, progress) -> backend
 
 PAGELEN = 50
 HIT_MAP_LIMIT = 1000  # hits fetched at most to find every hit of the opened article
 PROGRESS_INTERVAL = 0.05  # seconds between progress repaints while indexing
 
 
-def default_index_dir() -> Path:
-    from g60_reader.index.paths import default_index_dir as index_dir
+def default_opener(url: str, progress: Progress) -> SearchBackend:
+    """Open the backend at ``url``. On the first launch on the default index (nothing
+    else given) the bundled sample is indexed, with its entities, so that there is
+    something to read; any other index that does not exist yet is an error saying how
+    to make one."""
+    from g60_reader.corpus.readers import SAMPLE_PATH
+    from g60_reader.index.errors import IndexUnavailable
+    from g60_reader.index.registry import default_url, open_backend
 
-    return index_dir()
+    backend = open_backend(url)
+    if backend.exists():
+        return backend
+    if url != default_url():
+        raise IndexUnavailable("no index there yet: add articles with `g60-reader index PATH...`")
+    backend.update([SAMPLE_PATH], wait=True, progress=progress)
+    from g60_reader.corpus.entities import recognise
 
+    def entity_progress(done: int, total: int, message: str) -> None:
+        progress(done, total, "entities")
 
-def default_opener(index_dir: Path, progress: Progress) -> SearchBackend:
-    """Open the index at ``index_dir``; on first launch index the bundled sample (with
-    its entities) so that there is something to read."""
-    from g60_reader.index import store
-    from g60_reader.index.search import WhooshBackend, ensure_index
-
-    first_launch = not store.index_exists(index_dir)
-    # The bundled sample keeps the reader company on the default index only: another
-    # directory is the user's, and holds nothing until they index something there.
-    backend = ensure_index(index_dir, progress=progress, sample=index_dir == default_index_dir())
-    if first_launch:
-        from g60_reader.corpus.entities import recognise
-
-        def entity_progress(done: int, total: int, message: str) -> None:
-            progress(done, total, "entities")
-
-        try:
-            store.enrich(index_dir, recognise, wait=True, progress=entity_progress)
-        except Exception:  # entities are a bonus: the index works without them
-            return backend
-        backend.close()
-        backend = WhooshBackend(index_dir)
+    with contextlib.suppress(Exception):  # entities are a bonus: the index works without
+        backend.enrich(recognise, wait=True, progress=entity_progress)
     return backend
 
 
@@ -161,6 +155,7 @@ class G60App(App[None]):
         self,
         index_dir: Path | None = None,
         *,
+        backend_url: str | None = None,
         opener: Opener | None = None,
         history: QueryHistory | None = None,
         frozen_ms: float | None = None,
@@ -172,7 +167,8 @@ class G60App(App[None]):
     ) -> None:
         super().__init__()
         self.keymap_path = keymap_path  # None: the user's keymap.toml in the data directory
-        self.index_dir = index_dir
+        self.index_dir = index_dir  # short for backend="whoosh:DIR"
+        self.backend_url = backend_url
         self.opener: Opener = opener or default_opener
         self.history = history if history is not None else QueryHistory(default_history_path())
         self.frozen_ms = frozen_ms  # shown instead of the measured time (deterministic tests)
@@ -290,15 +286,15 @@ class G60App(App[None]):
     def on_ready(self) -> None:
         """The first frame is on screen: now open the index in the background."""
         self.timings["first_paint"] = time.perf_counter()
-        self._open_backend(self._resolve_index_dir())
+        self._open_backend(self._resolve_url())
 
-    def _resolve_index_dir(self) -> Path | None:
-        if self.index_dir is not None:
-            return self.index_dir
+    def _resolve_url(self) -> str | None:
+        from g60_reader.index.registry import resolve_url
+
         try:
-            return default_index_dir()
-        except Exception as error:  # no usable data directory
-            self.open_error = f"no index directory: {_one_line(error)}"
+            return resolve_url(self.backend_url, self.index_dir)
+        except Exception as error:  # no usable data directory, both options given
+            self.open_error = f"no index: {_one_line(error)}"
             return None
 
     # -- opening the index -------------------------------------------------------------
@@ -324,15 +320,16 @@ class G60App(App[None]):
         self.status.set_message(label)
 
     @work(thread=True, exclusive=True, group="open")
-    def _open_backend(self, index_dir: Path | None) -> None:
-        if index_dir is None:
-            self.call_from_thread(self._backend_failed, self.open_error or "no index directory")
+    def _open_backend(self, url: str | None) -> None:
+        if url is None:
+            self.call_from_thread(self._backend_failed, self.open_error or "no index")
             return
         try:
-            backend = self.opener(index_dir, self._report_progress)
+            backend = self.opener(url, self._report_progress)
             stats = backend.stats()
         except Exception as error:
-            message = f"cannot open the index at {index_dir}: {_one_line(error)}"
+            where = url.removeprefix("whoosh:")
+            message = f"cannot open the index at {where}: {_one_line(error)}"
             self.call_from_thread(self._backend_failed, message)
             return
         self.call_from_thread(self._backend_ready, backend, stats)
@@ -860,14 +857,14 @@ class G60App(App[None]):
 
 
 def run_app(
-    index_dir: Path | None,
+    url: str | None = None,
     *,
     initial_query: str = "",
     exit_after_first_result: bool = False,
 ) -> None:
-    """Run the reader on ``index_dir`` (default: the index in the data directory)."""
+    """Run the reader on the backend at ``url`` (default: the default index)."""
     app = G60App(
-        index_dir=index_dir,
+        backend_url=url,
         initial_query=initial_query,
         exit_after_first_result=exit_after_first_result,
     )

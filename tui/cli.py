@@ -14,29 +14,36 @@ from g60_reader.tui.cmd_entities import entities_command
 from g60_reader.tui.cmd_index import index_command, search_command, stats_command
 from g60_reader.tui.cmd_inspect import inspect_command
 from g60_reader.tui.cmd_opensearch import opensearch_group
+from g60_reader.tui.options import backend_options, fail
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--index-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Index directory (default: $G60_READER_HOME/index or the user data directory).",
-)
+@backend_options
 @click.pass_context
-def main(ctx: click.Context, index_dir: Path | None) -> None:
+def main(ctx: click.Context, backend_url: str | None, index_dir: Path | None) -> None:
     """g60-reader: read and search Chinese news in the terminal.
 
     With no command it opens the reader on the default index (building the bundled
     sample article on first launch).
     """
     if ctx.invoked_subcommand is None:
+        from g60_reader.index.errors import BackendError
+        from g60_reader.index.registry import resolve_url
         from g60_reader.tui.app import run_app
 
-        run_app(index_dir)
-    elif index_dir is not None:
+        try:
+            url = resolve_url(backend_url, index_dir)
+        except BackendError as exc:
+            fail(str(exc), exc.exit_code)
+        run_app(url)
+    elif backend_url is not None or index_dir is not None:
         # `g60-reader --index-dir DIR search ...` means the same as `search --index-dir DIR`.
-        ctx.default_map = {name: {"index_dir": index_dir} for name in main.commands}
+        given = {"backend_url": backend_url, "index_dir": index_dir}
+        ctx.default_map = {
+            name: {k: v for k, v in given.items() if v is not None}
+            for name, command in main.commands.items()
+            if any(p.name == "backend_url" for p in command.params)
+        }
 
 
 for _command in (

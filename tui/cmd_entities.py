@@ -1,13 +1,12 @@
 """``g60-reader entities``: the most frequent entities across the indexed corpus.
 
-No Textual here (start-up time). The counts come from the index's stored entity keyword
-fields through ``g60_reader.index.search.top_entities(index_dir, type, limit)``, which
-returns ``{type: [(entity, paragraphs), ...]}`` most frequent first.
+No Textual here (start-up time). The counts come from the backend's
+``top_entities(type, limit)`` (``{type: [(entity, paragraphs), ...]}``, most frequent
+first), read from the entity keyword fields the entity pass filled.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,25 +14,23 @@ from pathlib import Path
 import click
 
 from g60_reader.corpus.model import ENTITY_TYPES
+from g60_reader.tui.options import backend_options, open_existing
 
 TYPE_ALIASES = {"org": "organization", "organisation": "organization", "people": "person"}
 TYPE_CHOICES = (*ENTITY_TYPES, *TYPE_ALIASES)
 
 
 def _top_entities(
-    index_dir: Path | None, kind: str | None, limit: int
+    backend_url: str | None, index_dir: Path | None, kind: str | None, limit: int
 ) -> Mapping[str, Sequence[tuple[str, int]]]:
+    from g60_reader.index.errors import BackendError
+
+    backend = open_existing(backend_url, index_dir)
     try:
-        search = importlib.import_module("g60_reader.index.search")
-        top_entities = search.top_entities
-    except (ImportError, AttributeError) as exc:
-        raise click.ClickException(f"this build cannot count entities ({exc})") from None
-    try:
-        return top_entities(index_dir, kind, limit)
-    except (OSError, ValueError) as exc:
-        where = f"{index_dir}: " if index_dir is not None else ""
+        return backend.top_entities(kind, limit)
+    except (BackendError, OSError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise click.ClickException(f"{where}{reason}") from None
+        raise click.ClickException(f"{backend.url}: {reason}") from None
 
 
 @click.command("entities")
@@ -52,19 +49,20 @@ def _top_entities(
     help="Entities listed per type.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option(
-    "--index-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The index directory (default: the usual index location).",
-)
-def entities_command(kind: str | None, limit: int, as_json: bool, index_dir: Path | None) -> None:
+@backend_options
+def entities_command(
+    kind: str | None,
+    limit: int,
+    as_json: bool,
+    backend_url: str | None,
+    index_dir: Path | None,
+) -> None:
     """Top people, places, organisations, dates and initiatives in the corpus, with the
     number of paragraphs that mention each."""
     if kind is not None:
         kind = kind.lower()
         kind = TYPE_ALIASES.get(kind, kind)
-    result = _top_entities(index_dir, kind, limit)
+    result = _top_entities(backend_url, index_dir, kind, limit)
     types = [kind] if kind is not None else [t for t in ENTITY_TYPES if t in result]
     types += [t for t in result if t not in types and kind is None]
     if as_json:

@@ -1,7 +1,7 @@
 """``g60-reader index``, ``search`` and ``stats``: click commands without Textual.
 
-Exit codes: 0 ok; 1 some files failed to index; 2 bad query or unusable index directory;
-3 index busy; 130 interrupted (the last committed index stays intact).
+They reach the index through the backend contract only (see :mod:`.options` for the
+shared options and the exit codes).
 """
 
 from __future__ import annotations
@@ -14,42 +14,17 @@ from pathlib import Path
 
 import click
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_BUSY = 3
-EXIT_INTERRUPTED = 130
-
-_index_dir_option = click.option(
-    "--index-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Index directory (default: $G60_READER_HOME/index or the user data directory).",
+from g60_reader.tui.options import (
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    backend_options,
+    fail,
+    open_backend,
+    open_existing,
+    stderr,
 )
-
-
-def _stderr():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
-def _fail(message: str, code: int) -> None:
-    from rich.text import Text
-
-    _stderr().print(Text(message), soft_wrap=True)
-    sys.exit(code)
-
-
-def _open_backend(index_dir: Path | None):
-    from g60_reader.index import store
-    from g60_reader.index.search import ensure_index
-
-    try:
-        return ensure_index(index_dir)
-    except store.IndexBusy as exc:
-        _fail(str(exc), EXIT_BUSY)
-    except (OSError, store.IndexError_) as exc:
-        _fail(f"cannot open index: {exc}", EXIT_USAGE)
 
 
 @click.command("index")
@@ -68,7 +43,7 @@ def _open_backend(index_dir: Path | None):
     default=None,
     help="Worker processes (default: the number of cores).",
 )
-@_index_dir_option
+@backend_options
 def index_command(
     paths: tuple[Path, ...],
     prune: bool,
@@ -76,6 +51,7 @@ def index_command(
     wait: bool,
     no_entities: bool,
     procs: int | None,
+    backend_url: str | None,
     index_dir: Path | None,
 ) -> None:
     """Add or update the articles in PATH... (files or directories).
@@ -92,9 +68,10 @@ def index_command(
         TimeRemainingColumn,
     )
 
-    from g60_reader.index import store
+    from g60_reader.index.errors import BackendError, IndexBusy, IndexUnavailable
 
-    console = _stderr()
+    backend = open_backend(backend_url, index_dir)
+    console = stderr()
     targets = [str(p) for p in paths]
     started = time.monotonic()
     paragraphs = [0]
@@ -121,8 +98,7 @@ def index_command(
 
     try:
         with progress:
-            report = store.update(
-                index_dir,
+            report = backend.update(
                 targets,
                 prune=prune,
                 rebuild=rebuild,
@@ -131,27 +107,29 @@ def index_command(
                 progress=on_progress,
                 on_paragraphs=on_paragraphs,
             )
-    except store.IndexBusy as exc:
-        _fail(str(exc), EXIT_BUSY)
+    except IndexBusy as exc:
+        fail(str(exc), EXIT_BUSY)
     except KeyboardInterrupt:
-        _fail("interrupted: the last committed index is intact", EXIT_INTERRUPTED)
-    except store.IndexError_ as exc:
-        _fail(f"cannot use index: {exc}", EXIT_USAGE)
+        fail("interrupted: the last committed index is intact", EXIT_INTERRUPTED)
+    except IndexUnavailable as exc:
+        fail(f"cannot use index: {exc}", exc.exit_code)
+    except BackendError as exc:
+        fail(str(exc), exc.exit_code)
     except OSError as exc:
-        _fail(f"cannot write index: {exc}", EXIT_USAGE)
+        fail(f"cannot write index: {exc}", EXIT_USAGE)
     except Exception as exc:  # no traceback reaches the user
-        _fail(f"indexing failed: {exc}", EXIT_FAILED)
+        fail(f"indexing failed: {exc}", EXIT_FAILED)
 
     _print_report(console, report, time.monotonic() - started)
     if no_entities:
         console.print("entities: skipped (--no-entities); a later run adds them")
     else:
-        _entity_pass(console, index_dir, procs)
+        _entity_pass(console, backend, procs)
     if report.failed:
         sys.exit(EXIT_FAILED)
 
 
-def _entity_pass(console, index_dir: Path | None, procs: int | None) -> None:
+def _entity_pass(console, backend, procs: int | None) -> None:
     """Pass 2: recognise entities in every paragraph not yet enriched."""
     import os
 
@@ -166,7 +144,7 @@ def _entity_pass(console, index_dir: Path | None, procs: int | None) -> None:
     from rich.text import Text
 
     from g60_reader.corpus import entities
-    from g60_reader.index import store
+    from g60_reader.index.errors import BackendError, IndexBusy
 
     started = time.monotonic()
     progress = Progress(
@@ -187,18 +165,20 @@ def _entity_pass(console, index_dir: Path | None, procs: int | None) -> None:
     nprocs = procs if procs is not None else (os.cpu_count() or 1)
     try:
         with progress:
-            paragraphs = store.enrich(
-                index_dir, entities.recognise, wait=True, progress=on_progress, procs=nprocs
+            paragraphs = backend.enrich(
+                entities.recognise, wait=True, progress=on_progress, procs=nprocs
             )
     except KeyboardInterrupt:
-        _fail(
+        fail(
             "interrupted: the text is searchable; the entity pass resumes on the next run",
             EXIT_INTERRUPTED,
         )
-    except store.IndexBusy as exc:
-        _fail(str(exc), EXIT_BUSY)
+    except IndexBusy as exc:
+        fail(str(exc), EXIT_BUSY)
+    except BackendError as exc:
+        fail(f"entity pass failed: {exc}; the text is searchable", exc.exit_code)
     except Exception as exc:  # no traceback reaches the user
-        _fail(f"entity pass failed: {exc}; the text is searchable", EXIT_FAILED)
+        fail(f"entity pass failed: {exc}; the text is searchable", EXIT_FAILED)
     status = entities.backend_status() if paragraphs else None
     if status:
         console.print(Text(status), soft_wrap=True)
@@ -244,15 +224,25 @@ def _print_report(console, report, elapsed: float) -> None:
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=20, help="Hits per page.")
 @click.option("--page", "-p", type=click.IntRange(1, None), default=1, help="Page number.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
-@_index_dir_option
+@backend_options
 def search_command(
-    query: str, limit: int, page: int, as_json: bool, index_dir: Path | None
+    query: str,
+    limit: int,
+    page: int,
+    as_json: bool,
+    backend_url: str | None,
+    index_dir: Path | None,
 ) -> None:
     """Search the index (words, OR, NOT/-word, "phrases", title:, outlet:, pinyin)."""
-    backend = _open_backend(index_dir)
-    result = backend.search(query, page=page, pagelen=limit)
+    from g60_reader.index.errors import BackendError
+
+    backend = open_existing(backend_url, index_dir)
+    try:
+        result = backend.search(query, page=page, pagelen=limit)
+    except BackendError as exc:
+        fail(f"cannot search: {exc}", exc.exit_code)
     if result.error:
-        _fail(f"bad query {query!r}: {result.error}", EXIT_USAGE)
+        fail(f"bad query {query!r}: {result.error}", EXIT_USAGE)
     if as_json:
         for hit in result.hits:
             record = {
@@ -309,19 +299,24 @@ def _print_hits(result) -> None:
 
 
 @click.command("stats")
-@_index_dir_option
-def stats_command(index_dir: Path | None) -> None:
+@backend_options
+def stats_command(backend_url: str | None, index_dir: Path | None) -> None:
     """Articles, paragraphs, index size and last update."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    backend = _open_backend(index_dir)
-    st = backend.stats()
+    from g60_reader.index.errors import BackendError
+
+    backend = open_existing(backend_url, index_dir)
+    try:
+        st = backend.stats()
+    except BackendError as exc:
+        fail(f"cannot read index: {exc}", exc.exit_code)
     table = Table(show_header=False)
     table.add_column("what")
     table.add_column("value", overflow="fold")
-    table.add_row("index", Text(st.path))
+    table.add_row("index", Text(backend.url))
     table.add_row("articles", str(st.articles))
     if st.duplicates:
         table.add_row("exact duplicates", f"{st.duplicates} (kept as copies of an article)")

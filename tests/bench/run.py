@@ -116,7 +116,8 @@ def prepare_corpus(size: str, cache: Path) -> Path:
 
 
 def child_build(index_dir: str, corpus: str, procs: int, rebuild: bool) -> None:
-    from g60_reader.index import analyzer, store
+    from g60_reader.index import analyzer
+    from g60_reader.index.backends.whoosh import store
 
     t0 = time.perf_counter()
     report = store.update(index_dir, [corpus], rebuild=rebuild, wait=True, procs=procs)
@@ -141,7 +142,7 @@ def child_build(index_dir: str, corpus: str, procs: int, rebuild: bool) -> None:
 
 def child_enrich(index_dir: str, procs: int) -> None:
     from g60_reader.corpus.entities import recognise
-    from g60_reader.index import store
+    from g60_reader.index.backends.whoosh import store
 
     t0 = time.perf_counter()
     n = store.enrich(index_dir, recognise, wait=True, procs=procs)
@@ -163,7 +164,7 @@ def child_enrich(index_dir: str, procs: int) -> None:
 
 def _folded_paragraphs(index_dir: Path) -> list[str]:
     from g60_reader.corpus.fold import fold
-    from g60_reader.index import store
+    from g60_reader.index.backends.whoosh import store
 
     ix = store.open_index(index_dir)
     with ix.searcher() as s:
@@ -176,7 +177,7 @@ def make_queries(index_dir: Path, paragraphs: list[str], seed: int = 6) -> list[
     from pypinyin import lazy_pinyin
 
     from g60_reader.index.analyzer import HAN_RUN_RE
-    from g60_reader.index.search import top_entities
+    from g60_reader.index.backends.whoosh.search import top_entities
 
     rng = random.Random(seed)
     sample = rng.sample(paragraphs, min(3000, len(paragraphs)))
@@ -235,7 +236,7 @@ def make_queries(index_dir: Path, paragraphs: list[str], seed: int = 6) -> list[
 def child_query(index_dir: str, queries_file: str) -> None:
     """Open the backend, time the first query, then every query (first page + spans)."""
     t0 = time.perf_counter()
-    from g60_reader.index.search import WhooshBackend
+    from g60_reader.index.backends.whoosh.search import WhooshBackend
 
     backend = WhooshBackend(index_dir)
     opened = time.perf_counter()

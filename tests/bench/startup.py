@@ -84,7 +84,7 @@ def _report(label: str, runs: list[dict[str, float]]) -> None:
 
 
 def _build_synthetic(root: Path, paragraphs: int) -> Path:
-    from g60_reader.index import store
+    from g60_reader.index.backends.whoosh import store
     from tests.bench.synth import write_corpus
 
     corpus = root / f"synth{paragraphs}"

@@ -86,8 +86,8 @@ def run_variant(
     workdir: Path,
 ) -> dict:
     from g60_reader.corpus.fold import fold
-    from g60_reader.index import store
-    from g60_reader.index.search import WhooshBackend
+    from g60_reader.index.backends.whoosh import store
+    from g60_reader.index.backends.whoosh.search import WhooshBackend
 
     corpus = workdir / name / "corpus"
     index_dir = workdir / name / "index"

@@ -5,15 +5,12 @@ own, the gazetteer data, the jieba fallback, batching and processes, and the
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import sys
-import types
 import unicodedata
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -899,73 +896,6 @@ def test_fair_score_does_not_reward_what_the_strict_truth_calls_wrong():
     assert abbreviation["pred"] == 0 and abbreviation["abbreviations"] == 1
     # but a prediction cutting into it is wrong
     assert fair("北约/j 东扩/vn", (0, 1))["precision"] == 0.0
-
-
-# ----------------------------------------------------------------------------- command
-
-
-@pytest.fixture
-def fake_index(monkeypatch):
-    """``g60_reader.index.search.top_entities`` as the command expects it."""
-    calls: list[tuple] = []
-    data = {
-        "person": [("陈龙", 5), ("孙景淼", 2)],
-        "place": [("金华", 12)],
-        "organization": [],
-        "date": [("12月11日至12日", 1)],
-        "initiative": [("G60科创走廊", 9)],
-    }
-
-    def top_entities(index_dir, kind, limit):
-        calls.append((index_dir, kind, limit))
-        if index_dir is not None and "missing" in str(index_dir):
-            raise FileNotFoundError(f"no index at {index_dir}")
-        keys = [kind] if kind else list(data)
-        return {k: data[k][:limit] for k in keys}
-
-    module = types.ModuleType("g60_reader.index.search")
-    module.top_entities = top_entities  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "g60_reader.index.search", module)
-    return calls
-
-
-def test_entities_command_table(fake_index):
-    from g60_reader.tui.cmd_entities import entities_command
-
-    result = CliRunner().invoke(entities_command, ["--limit", "5"])
-    assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    assert lines[0] == "person (2)"
-    assert lines[1:3] == ["  5  陈龙", "  2  孙景淼"]
-    assert "organization (0)" in lines and "  none" in lines
-    assert fake_index == [(None, None, 5)]
-
-
-def test_entities_command_json_and_type_alias(fake_index, tmp_path):
-    from g60_reader.tui.cmd_entities import entities_command
-
-    args = ["--type", "ORG", "--json", "--index-dir", str(tmp_path)]
-    result = CliRunner().invoke(entities_command, args)
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"organization": []}
-    assert fake_index == [(tmp_path, "organization", 20)]
-    result = CliRunner().invoke(entities_command, ["--type", "place", "--json"])
-    assert json.loads(result.output) == {"place": [{"text": "金华", "count": 12}]}
-
-
-def test_entities_command_errors_are_one_line(fake_index, tmp_path):
-    from g60_reader.tui.cmd_entities import entities_command
-
-    result = CliRunner().invoke(entities_command, ["--index-dir", str(tmp_path / "missing")])
-    assert result.exit_code == 1
-    assert result.output.strip().splitlines() == [
-        f"Error: {tmp_path / 'missing'}: no index at {tmp_path / 'missing'}"
-    ]
-    assert "Traceback" not in result.output
-    result = CliRunner().invoke(entities_command, ["--type", "weather"])
-    assert result.exit_code == 2
-    result = CliRunner().invoke(entities_command, ["--limit", "0"])
-    assert result.exit_code == 2
 
 
 def test_entities_command_does_not_import_textual():

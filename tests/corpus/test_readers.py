@@ -210,7 +210,10 @@ def test_html_reader(tmp_path):
     ]
     assert article.byline == "盛游"
     assert article.date == "2019-12-12"
-    assert article.outlet == "金華日報"  # from the dateline
+    # the site that published the page (its <title> suffix) is the outlet; the dateline
+    # of the first paragraph stays the dateline
+    assert article.outlet == "金華新聞網"
+    assert article.dateline == "金華日報消息"
     assert article.format == "html"
     for text in [article.title, *texts(article)]:
         for junk in ("腳本", "樣式", "首頁", "導航", "表單", "相關", "版權", "網站標誌"):

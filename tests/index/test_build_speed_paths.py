@@ -23,8 +23,14 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-from g60_reader.index import analyzer, store
-from g60_reader.index.schema import G60Codec, SubwordField, WordField, _SinglePostingPickle
+from g60_reader.index import analyzer
+from g60_reader.index.backends.whoosh import store
+from g60_reader.index.backends.whoosh.schema import (
+    G60Codec,
+    SubwordField,
+    WordField,
+    _SinglePostingPickle,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from g60_reader.corpus.fold import to_traditional
-from g60_reader.index import store
-from g60_reader.index.search import WhooshBackend
+from g60_reader.index.backends.whoosh import store
+from g60_reader.index.backends.whoosh.search import WhooshBackend
 
 PARAGRAPHS = [
     "嘉兴市今天召开长三角G60科创走廊协同创新大会，九个城市的代表出席。",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from g60_reader.corpus.model import EntitySpan
-from g60_reader.index import store
-from g60_reader.index.search import WhooshBackend
+from g60_reader.index.backends.whoosh import store
+from g60_reader.index.backends.whoosh.search import WhooshBackend
 
 ARTICLES = {
     f"a{k}.txt": (

@@ -1,4 +1,4 @@
-"""The array query evaluator (:mod:`g60_reader.index.fastpath`) against Whoosh's matchers.
+"""The array query evaluator (the Whoosh backend's ``fastpath``) against Whoosh's matchers.
 
 The reference is the same backend with ``fast=False``: every query is run both ways and
 must give the same total, the same distinct-article count and the same first page
@@ -19,9 +19,9 @@ from whoosh.matching.binary import AndNotMatcher
 from g60_reader.corpus.fold import fold
 from g60_reader.corpus.model import Article, EntitySpan, Paragraph
 from g60_reader.corpus.readers import SAMPLE_PATH, load_sample
-from g60_reader.index import fastpath, store
-from g60_reader.index.fastpath import FastSearcher, count_groups, top_hits
-from g60_reader.index.search import WhooshBackend
+from g60_reader.index.backends.whoosh import fastpath, store
+from g60_reader.index.backends.whoosh.fastpath import FastSearcher, count_groups, top_hits
+from g60_reader.index.backends.whoosh.search import WhooshBackend
 
 # vocabulary of the fixture corpus: two-character words, longer words (phrases), names
 WORDS2 = [
@@ -413,7 +413,7 @@ def test_count_groups_counts_distinct_parents():
 def test_an_unknown_weighting_is_refused(pair):
     from whoosh.scoring import TF_IDF
 
-    from g60_reader.index.fastpath import Unsupported
+    from g60_reader.index.backends.whoosh.fastpath import Unsupported
 
     other = store.open_index(pair[0].index_dir).searcher(weighting=TF_IDF())
     try:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from whoosh.query import Prefix
 
-from g60_reader.index import pinyin, search, store
-from g60_reader.index.search import WhooshBackend, _body_terms
+from g60_reader.index import pinyin
+from g60_reader.index.backends.whoosh import search, store
+from g60_reader.index.backends.whoosh.search import WhooshBackend, _body_terms
 
 ARTICLES = {
     "jinhua.txt": "金华新闻\n\n金华推进科创走廊建设。\n\n他们讨论长三角一体化。\n",

@@ -116,12 +116,12 @@ def test_parse_never_raises(text):
 
 @pytest.fixture(scope="module")
 def sample_backend(tmp_path_factory):
-    from g60_reader.index.search import ensure_index
+    from tests.support import open_sample_index
 
     mp = pytest.MonkeyPatch()
     home = tmp_path_factory.mktemp("qhome")
     mp.setenv("G60_READER_HOME", str(home))
-    backend = ensure_index(home / "index", sample=True)
+    backend = open_sample_index(home / "index")
     yield backend
     backend.close()
     mp.undo()

@@ -9,8 +9,10 @@ import pytest
 from g60_reader.corpus.fold import fold
 from g60_reader.corpus.model import EntitySpan
 from g60_reader.corpus.readers import load_sample
-from g60_reader.index import analyzer, store
-from g60_reader.index.search import WhooshBackend, ensure_index
+from g60_reader.index import analyzer
+from g60_reader.index.backends.whoosh import store
+from g60_reader.index.backends.whoosh.search import WhooshBackend
+from tests.support import open_sample_index
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +26,7 @@ def home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def backend(home) -> WhooshBackend:
-    b = ensure_index(home / "index", sample=True)
+    b = open_sample_index(home / "index")
     yield b
     b.close()
 
@@ -271,20 +273,22 @@ def load_sample_path():
 
 
 def test_top_entities_over_the_whole_index(home, article):
-    from g60_reader.index.search import top_entities
+    from g60_reader.index.errors import IndexUnavailable
 
     index_dir = home / "entities-index"
     store.update(index_dir, [load_sample_path()])
-    assert top_entities(index_dir, None, 5) == {t: [] for t in ENTITY_TYPES_}
-    store.enrich(index_dir, _places)
-    top = top_entities(index_dir, "place", 2)
+    backend = WhooshBackend(index_dir)
+    assert backend.top_entities(None, 5) == {t: [] for t in ENTITY_TYPES_}
+    backend.enrich(_places)
+    top = backend.top_entities("place", 2)
     counts = {name: len(paragraphs_with(article, name)) for name in ("金华", "嘉兴", "杭州")}
     expected = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
     assert top == {"place": expected}
-    with pytest.raises(FileNotFoundError, match="no index at"):
-        top_entities(home / "missing", None, 5)
+    with pytest.raises(IndexUnavailable, match="no index at"):
+        WhooshBackend(home / "missing").top_entities(None, 5)
     with pytest.raises(ValueError, match="unknown entity type"):
-        top_entities(index_dir, "weather", 5)
+        backend.top_entities("weather", 5)
+    backend.close()
 
 
 ENTITY_TYPES_ = ("person", "place", "organization", "date", "initiative")
@@ -328,7 +332,7 @@ def test_warm_up_loads_the_pinyin_lexicon_and_pypinyin(home, backend):
 
 def test_warm_up_never_raises_on_a_vanished_index(tmp_path):
     home = tmp_path / "h"
-    backend = ensure_index(home / "index", sample=True)
+    backend = open_sample_index(home / "index")
     import shutil
 
     shutil.rmtree(home / "index")

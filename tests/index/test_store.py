@@ -14,9 +14,10 @@ import pytest
 from whoosh.codec.whoosh3 import W3FieldWriter
 from whoosh.writing import SegmentWriter
 
-from g60_reader.index import analyzer, store
-from g60_reader.index.schema import G60Codec
-from g60_reader.index.search import WhooshBackend
+from g60_reader.index import analyzer
+from g60_reader.index.backends.whoosh import store
+from g60_reader.index.backends.whoosh.schema import G60Codec
+from g60_reader.index.backends.whoosh.search import WhooshBackend
 
 ARTICLES = {
     "a.txt": "嘉兴新闻\n\n嘉兴市召开科技大会。\n\n会议讨论长三角一体化。\n",
@@ -164,7 +165,7 @@ def test_second_writer_in_another_process_is_busy(tmp_path, corpus):
                 f"""
                 import sys, time
                 from pathlib import Path
-                from g60_reader.index.store import WriteLock
+                from g60_reader.index.backends.whoosh.store import WriteLock
                 lock = WriteLock(Path({str(index_dir)!r}))
                 lock.acquire()
                 print("locked", flush=True)
@@ -260,7 +261,7 @@ def test_a_directory_with_other_files_is_never_wiped(tmp_path, corpus):
     precious = tmp_path / "notes"
     precious.mkdir()
     (precious / "diary.txt").write_text("keep me", encoding="utf-8")
-    with pytest.raises(store.IndexError_, match="not an index directory"):
+    with pytest.raises(store.IndexUnavailable, match="not an index directory"):
         store.update(precious, [corpus], procs=1)
     assert (precious / "diary.txt").read_text(encoding="utf-8") == "keep me"
 
@@ -321,7 +322,9 @@ def test_a_damaged_index_is_reported_and_kept_until_rebuild(tmp_path, corpus):
         fh.truncate(biggest.stat().st_size // 2)
     before = sorted((p.name, p.stat().st_size) for p in index_dir.iterdir())
     with pytest.raises(store.IndexDamaged, match="--rebuild"):
-        WhooshBackend(index_dir)
+        WhooshBackend(index_dir).exists()
+    with pytest.raises(store.IndexDamaged, match="--rebuild"):
+        WhooshBackend(index_dir).search("长三角")
     with pytest.raises(store.IndexDamaged, match=biggest.name):
         store.update(index_dir, [corpus])
     after = sorted((p.name, p.stat().st_size) for p in index_dir.iterdir())

@@ -248,7 +248,7 @@ class Inventory:
 
 def inventory(index_dir: Path) -> Inventory:
     """Read the index with Whoosh directly (no search logic involved)."""
-    from g60_reader.index import store
+    from g60_reader.index.backends.whoosh import store
 
     ix = store.open_index(index_dir)
     assert ix is not None, f"no index at {index_dir}"

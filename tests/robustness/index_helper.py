@@ -13,7 +13,7 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    from g60_reader.index import store
+    from g60_reader.index.backends.whoosh import store
 
     index_dir, batch, procs, *paths = argv
     report = store.update(index_dir, paths, batch_bytes=int(batch), procs=int(procs))

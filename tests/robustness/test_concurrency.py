@@ -62,7 +62,7 @@ def corpus(
 @pytest.fixture(scope="module")
 def base_index(tmp_path_factory: pytest.TempPathFactory, base_file: Path) -> Path:
     """A committed index holding one article (the corpus adds to it)."""
-    from g60_reader.index import store
+    from g60_reader.index.backends.whoosh import store
 
     index_dir = tmp_path_factory.mktemp("concurrency-base") / "index"
     assert store.update(index_dir, [base_file], procs=1).failed == []
@@ -139,7 +139,7 @@ def test_readers_keep_answering_during_commits_and_see_new_articles(
     """The search API answers from the last committed index while a build commits
     every 64 KB (many commits), never fails, never goes backwards, and sees the whole
     corpus once the build is done, without being reopened."""
-    from g60_reader.index.search import REFRESH_INTERVAL, WhooshBackend
+    from g60_reader.index.backends.whoosh.search import REFRESH_INTERVAL, WhooshBackend
 
     root, expected = corpus
     index_dir = tmp_path / "index"

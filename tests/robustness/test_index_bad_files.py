@@ -81,7 +81,7 @@ def test_every_good_article_is_indexed_once(
 def test_each_good_file_is_found_by_its_marker(
     indexed: tuple[Path, Run], corpus: HostileCorpus
 ) -> None:
-    from g60_reader.index.search import WhooshBackend
+    from g60_reader.index.backends.whoosh.search import WhooshBackend
 
     index_dir, _run = indexed
     backend = WhooshBackend(index_dir)

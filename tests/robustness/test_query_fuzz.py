@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from g60_reader.index.api import SearchResult
+from g60_reader.index.contract import SearchResult
 from tests.robustness.conftest import LONG, run_cli
 from tests.robustness.hostile import article_text, attack_jsonl, forbidden_in
 
@@ -91,8 +91,8 @@ queries = st.one_of(
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory):
     from g60_reader.corpus.readers import SAMPLE_PATH
-    from g60_reader.index import store
-    from g60_reader.index.search import WhooshBackend
+    from g60_reader.index.backends.whoosh import store
+    from g60_reader.index.backends.whoosh.search import WhooshBackend
 
     root = tmp_path_factory.mktemp("fuzz-corpus")
     (root / "attacks.jsonl").write_text(attack_jsonl(), encoding="utf-8")

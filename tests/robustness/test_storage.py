@@ -48,7 +48,7 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def base_index(tmp_path_factory: pytest.TempPathFactory, sources: Path) -> Path:
     from g60_reader.corpus.readers import SAMPLE_PATH
-    from g60_reader.index import store
+    from g60_reader.index.backends.whoosh import store
 
     index_dir = tmp_path_factory.mktemp("storage-base") / "index"
     assert store.update(index_dir, [SAMPLE_PATH, sources], procs=1).failed == []
@@ -298,7 +298,7 @@ def test_injected_write_failure_keeps_the_committed_index(
     """Everywhere (no mount needed): every new index file fails with ENOSPC."""
     from whoosh.filedb.filestore import FileStorage
 
-    from g60_reader.index import store
+    from g60_reader.index.backends.whoosh import store
 
     index_dir = tmp_path / "index"
     shutil.copytree(base_index, index_dir)

@@ -27,7 +27,7 @@ SIZE = (160, 50)
 @pytest.fixture(scope="module")
 def attack_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from g60_reader.corpus.readers import SAMPLE_PATH
-    from g60_reader.index import store
+    from g60_reader.index.backends.whoosh import store
 
     root = tmp_path_factory.mktemp("tui-attacks")
     (root / "attacks.jsonl").write_text(attack_jsonl(), encoding="utf-8")
@@ -195,8 +195,8 @@ async def test_the_app_picks_up_a_new_commit_without_restart(
 ) -> None:
     import shutil
 
-    from g60_reader.index import store
-    from g60_reader.index.search import REFRESH_INTERVAL
+    from g60_reader.index.backends.whoosh import store
+    from g60_reader.index.backends.whoosh.search import REFRESH_INTERVAL
 
     index_dir = tmp_path / "index"
     shutil.copytree(attack_index, index_dir)

@@ -19,7 +19,7 @@ import pytest
 
 from g60_reader.corpus.fold import fold
 from g60_reader.corpus.model import Article, EntitySpan
-from g60_reader.index.api import (
+from g60_reader.index.contract import (
     ArticleSummary,
     Hit,
     IndexStats,
@@ -89,11 +89,12 @@ def fixture_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _open_real(index_dir: Path, sources: list[Path] | None) -> SearchBackend:
     """The Whoosh index of ``sources`` (the bundled sample when None), entities included."""
     from g60_reader.corpus.entities import recognise
-    from g60_reader.index import store
-    from g60_reader.index.search import WhooshBackend, ensure_index
+    from g60_reader.index.backends.whoosh import store
+    from g60_reader.index.backends.whoosh.search import WhooshBackend
+    from tests.support import open_sample_index
 
     if sources is None:
-        ensure_index(index_dir, sample=True).close()
+        open_sample_index(index_dir).close()
     else:
         store.update(index_dir, sources, wait=True)
     store.enrich(index_dir, recognise, wait=True)

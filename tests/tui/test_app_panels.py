@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from g60_reader.index.api import SearchBackend
+from g60_reader.index.contract import SearchBackend
 from g60_reader.tui.app import KEY_HELP, G60App
 from g60_reader.tui.history import QueryHistory
 from g60_reader.tui.screens.help import HelpScreen

@@ -10,7 +10,7 @@ from rich.cells import cell_len
 from g60_reader.corpus.fold import fold, to_traditional
 from g60_reader.corpus.model import Article, Paragraph
 from g60_reader.corpus.readers import load_sample
-from g60_reader.index.api import SearchBackend
+from g60_reader.index.contract import SearchBackend
 from g60_reader.tui.widgets.reader import ParagraphView
 from g60_reader.tui.widgets.rendering import (
     CURRENT_HIT_STYLE,

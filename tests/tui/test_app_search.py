@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from g60_reader.corpus.readers import load_sample
-from g60_reader.index.api import SearchBackend
+from g60_reader.index.contract import SearchBackend
 from g60_reader.tui.history import QueryHistory
 from g60_reader.tui.widgets.results import ResultsHeader
 from tests.tui.conftest import (

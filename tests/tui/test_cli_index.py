@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from g60_reader.index import analyzer
-from g60_reader.index.store import WriteLock
+from g60_reader.index.backends.whoosh.store import WriteLock
 from g60_reader.tui.cmd_index import index_command, search_command, stats_command
 
 
@@ -122,7 +122,7 @@ def test_pinyin_search_of_the_sample(env):
 
 
 def test_indexing_user_files_drops_the_sample(env):
-    from g60_reader.index.search import WhooshBackend
+    from g60_reader.index.backends.whoosh.search import WhooshBackend
 
     tmp, corpus = env
     ix = tmp / "ix"

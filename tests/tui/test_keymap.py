@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from g60_reader.index.api import SearchBackend
+from g60_reader.index.contract import SearchBackend
 from g60_reader.tui.keymap import load_keymap, parse_keymap
 from g60_reader.tui.screens.help import HelpScreen
 from tests.tui.conftest import settle

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from g60_reader.index.api import SearchBackend
+from g60_reader.index.contract import SearchBackend
 from tests.tui.conftest import FrozenStats, settle
 
 SIZES = [pytest.param((100, 30), id="100x30"), pytest.param((80, 24), id="80x24")]

@@ -14,7 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from g60_reader.corpus.model import ENTITY_TYPES
-from g60_reader.index.api import StoredArticle
+from g60_reader.index.contract import StoredArticle
 from g60_reader.tui.widgets.rendering import ENTITY_STYLES, display
 
 _SPECIAL = set(' \t"():\\') | {"\u3000"}

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from g60_reader.corpus.model import Damage, EntitySpan
-from g60_reader.index.api import StoredArticle
+from g60_reader.index.contract import StoredArticle
 from g60_reader.tui.widgets.rendering import DAMAGE_MARK, display_date, printable, styled
 from g60_reader.tui.widgets.wrapped_text import WrappedText
 

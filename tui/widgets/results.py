@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from g60_reader.index.api import ArticleSummary, Hit, SearchResult
+from g60_reader.index.contract import ArticleSummary, Hit, SearchResult
 from g60_reader.tui.widgets.rendering import PARAGRAPH_STYLE, display, display_date, styled
 from g60_reader.tui.widgets.wrap import wrap_lines
 

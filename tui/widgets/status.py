@@ -8,7 +8,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static
 
-from g60_reader.index.api import IndexStats
+from g60_reader.index.contract import IndexStats
 from g60_reader.tui.widgets.rendering import legend, visible
 
 

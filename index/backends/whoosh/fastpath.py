@@ -51,7 +51,7 @@ from whoosh.scoring import BM25F
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
-from .query import CharPrefix
+from g60_reader.index.query import CharPrefix
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _ONE_HEAD = b"\x00\x00\x00\x01\x80\x02]q\x00"  # pack_uint(1), PROTO 2, EMPTY_LIST, BINPUT 0

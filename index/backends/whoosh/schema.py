@@ -57,8 +57,7 @@ from whoosh.system import emptybytes, pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from g60_reader.corpus.model import ENTITY_TYPES
-
-from .analyzer import PostingItems, body_tokens, fold_normalise
+from g60_reader.index.analyzer import PostingItems, body_tokens, fold_normalise
 
 SCHEMA_VERSION = 3
 _dumps = pickle.dumps

@@ -1,4 +1,4 @@
-"""The Whoosh backend of :class:`g60_reader.index.api.SearchBackend`.
+"""The Whoosh backend of :class:`g60_reader.index.contract.SearchBackend`.
 
 Searching never analyses text again: the query is parsed into Whoosh queries
 (:mod:`.query`), matches are counted from the matching document set, the requested
@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 from hashlib import md5 as _md5
 from itertools import islice
+from pathlib import Path
 
 import numpy as np
 from whoosh import query as Q
@@ -32,14 +33,25 @@ from whoosh.collectors import TopCollector
 from whoosh.util.numeric import byte_to_length
 
 from g60_reader.corpus.model import ENTITY_TYPES, Article, EntitySpan, Paragraph
+from g60_reader.index import pinyin
+from g60_reader.index.analyzer import find_spans, fold_normalise, is_han
+from g60_reader.index.contract import (
+    ArticleSummary,
+    Capabilities,
+    Hit,
+    IndexStats,
+    Recogniser,
+    SearchResult,
+    StoredArticle,
+    UpdateReport,
+)
+from g60_reader.index.errors import BackendError, IndexUnavailable
+from g60_reader.index.paths import resolve_index_dir
+from g60_reader.index.pinyin import full_key, is_pinyin_query
+from g60_reader.index.query import parse
 
-from . import pinyin, store
-from .analyzer import find_spans, fold_normalise, is_han
-from .api import ArticleSummary, Hit, IndexStats, SearchResult, StoredArticle, UpdateReport
+from . import store
 from .fastpath import FastSearcher, Unsupported
-from .paths import resolve_index_dir
-from .pinyin import full_key, is_pinyin_query
-from .query import parse
 
 SNIPPET_CHARS = 60
 SNIPPET_BEFORE = 20
@@ -202,18 +214,22 @@ def _cache_lengths(searcher) -> None:
 
 
 class WhooshBackend:
-    """Search, read and update one index directory."""
+    """The embedded Whoosh index in one directory: the whole backend contract
+    (:class:`g60_reader.index.contract.Backend`)."""
+
+    capabilities = Capabilities(name="whoosh", parallel_build=True)
 
     def __init__(
         self, index_dir: str | os.PathLike[str] | None = None, *, fast: bool = True
     ) -> None:
-        """``fast=False`` runs every query through Whoosh's matchers (the reference the
-        fast path is tested and measured against)."""
+        """Opening is lazy: the first read opens the index (and raises
+        :class:`IndexUnavailable` when there is none). ``fast=False`` runs every query
+        through Whoosh's matchers (the reference the fast path is tested against)."""
         self.index_dir = resolve_index_dir(index_dir)
+        self.url = f"whoosh:{self.index_dir}"
         self.fast = fast
-        self._ix = store.open_index(self.index_dir)
-        if self._ix is None:
-            raise store.IndexError_(f"no index at {self.index_dir}")
+        self._ix = None
+        self._open_lock = threading.Lock()
         self._local = threading.local()
         self._lex_lock = threading.Lock()
         self._lex_mtime: float | None = None
@@ -222,17 +238,30 @@ class WhooshBackend:
 
     # -- searchers ---------------------------------------------------------------------
 
+    def _index(self):
+        if self._ix is None:
+            with self._open_lock:
+                if self._ix is None:
+                    ix = store.open_index(self.index_dir)  # raises IndexDamaged
+                    if ix is None:
+                        raise IndexUnavailable(
+                            f"no index at {self.index_dir} yet:"
+                            " add articles with `g60-reader index PATH...`"
+                        )
+                    self._ix = ix
+        return self._ix
+
     def _view(self) -> _View:
         view: _View | None = getattr(self._local, "view", None)
         now = time.monotonic()
         if view is None:
-            view = _View(self._ix)
+            view = _View(self._index())
             self._local.view = view
             self._views.append(view)
         elif now - view.checked >= REFRESH_INTERVAL:
             view.checked = now
             if not view.searcher.up_to_date():
-                self._ix = store.open_index(self.index_dir) or self._ix
+                self._ix = store.open_index(self.index_dir) or self._index()
                 old = view
                 view = _View(self._ix)
                 self._local.view = view
@@ -333,6 +362,8 @@ class WhooshBackend:
                     result.hits.append(self._hit(view, docnum, score, parsed.terms))
             else:
                 result.suggestions = self._suggest(view, query, parsed.words)
+        except BackendError:  # no index, a damaged one: the caller says so
+            raise
         except Exception as exc:  # a broken index must not crash the caller
             result.error = f"search failed: {exc}"
         result.elapsed_ms = (time.perf_counter() - t0) * 1000
@@ -564,13 +595,60 @@ class WhooshBackend:
             duplicates=duplicates,
         )
 
-    # -- updates -----------------------------------------------------------------------
+    def top_entities(
+        self, kind: str | None = None, limit: int = 20
+    ) -> dict[str, list[tuple[str, int]]]:
+        if kind is not None and kind not in ENTITY_TYPES:
+            raise ValueError(f"unknown entity type {kind!r} (use {', '.join(ENTITY_TYPES)})")
+        kinds = [kind] if kind else list(ENTITY_TYPES)
+        out: dict[str, list[tuple[str, int]]] = {}
+        reader = self._view().searcher.reader()
+        for etype in kinds:
+            ranked = sorted(
+                ((-info.doc_frequency(), text) for text, info in reader.iter_field(etype)),
+            )[: max(limit, 0) * 4 + 20]
+            exact = []
+            for _df, text in ranked:  # document frequencies still count deleted documents
+                n = sum(1 for _ in reader.postings(etype, text).all_ids())
+                if n:
+                    exact.append((-n, _text(text)))
+            out[etype] = [(text, -n) for n, text in sorted(exact)[:limit]]
+        return out
+
+    # -- writing (IndexWriter) -----------------------------------------------------------
+
+    def exists(self) -> bool:
+        return store.check_index(self.index_dir)
+
+    def update(self, paths: Iterable[str | os.PathLike[str]], **options) -> UpdateReport:
+        try:
+            return store.update(self.index_dir, paths, **options)
+        finally:
+            self._written()
+
+    def enrich(self, recognise: Recogniser, **options) -> int:
+        try:
+            return store.enrich(self.index_dir, recognise, **options)
+        finally:
+            self._written()
 
     def add_or_update(self, articles: Iterable[Article]) -> UpdateReport:
-        return store.add_articles(self.index_dir, articles)
+        try:
+            return store.add_articles(self.index_dir, articles)
+        finally:
+            self._written()
 
     def delete(self, article_ids: Iterable[str]) -> int:
-        return store.delete_articles(self.index_dir, article_ids)
+        try:
+            return store.delete_articles(self.index_dir, article_ids)
+        finally:
+            self._written()
+
+    def _written(self) -> None:
+        """This object wrote to the index: its next read checks for the new state at
+        once (other writers' commits are seen within ``REFRESH_INTERVAL``)."""
+        for view in list(self._views):
+            view.checked = float("-inf")
 
 
 # -- pinyin from the bigrams -------------------------------------------------------------
@@ -876,56 +954,16 @@ def _snippet(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, int]:
     return text[start:end], start
 
 
-def ensure_index(
-    index_dir: str | os.PathLike[str] | None = None, progress=None, *, sample: bool = False
-) -> WhooshBackend:
-    """Open the index. When there is none: with ``sample`` build the bundled sample into
-    it first (the reader's first launch on the default index), else raise
-    :class:`store.IndexError_` saying how to make one."""
-    path = resolve_index_dir(index_dir)
-    if not store.check_index(path):  # (a damaged index raises IndexDamaged here)
-        if not sample:
-            raise store.IndexError_(
-                f"no index at {path} yet: add articles with `g60-reader index PATH...`"
-            )
-        from g60_reader.corpus.readers import SAMPLE_PATH
-
-        store.update(path, [SAMPLE_PATH], wait=True, progress=progress)
-    return WhooshBackend(path)
-
-
-__all__ = ["WhooshBackend", "ensure_index"]
-
-
-def top_entities(
-    index_dir: str | os.PathLike[str] | None, kind: str | None = None, limit: int = 20
-) -> dict[str, list[tuple[str, int]]]:
-    """The most frequent recognised entities of the whole index, per type:
-    ``{type: [(entity, paragraphs), ...]}``, most paragraphs first. Entities are given in
-    their folded (Simplified) form, as indexed. Raises ``FileNotFoundError`` when there
-    is no index and ``ValueError`` for an unknown type."""
-    path = resolve_index_dir(index_dir)
-    ix = store.open_index(path)
-    if ix is None:
-        raise FileNotFoundError(f"no index at {path}")
-    if kind is not None and kind not in ENTITY_TYPES:
-        raise ValueError(f"unknown entity type {kind!r} (use {', '.join(ENTITY_TYPES)})")
-    kinds = [kind] if kind else list(ENTITY_TYPES)
-    out: dict[str, list[tuple[str, int]]] = {}
-    with ix.searcher() as s:
-        reader = s.reader()
-        for etype in kinds:
-            ranked = sorted(
-                ((-info.doc_frequency(), text) for text, info in reader.iter_field(etype)),
-            )[: max(limit, 0) * 4 + 20]
-            exact = []
-            for _df, text in ranked:  # document frequencies still count deleted documents
-                n = sum(1 for _ in reader.postings(etype, text).all_ids())
-                if n:
-                    exact.append((-n, _text(text)))
-            out[etype] = [(text, -n) for n, text in sorted(exact)[:limit]]
-    return out
+def open_url(url: str) -> WhooshBackend:
+    """The registry's entry: ``whoosh:DIR`` (``~`` expanded; ``whoosh:`` alone is the
+    default index directory)."""
+    _scheme, _, rest = url.partition(":")
+    rest = rest.removeprefix("//") if rest.startswith("///") else rest
+    return WhooshBackend(Path(rest).expanduser() if rest.strip() else None)
 
 
 def _text(term) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else str(term)
+
+
+__all__ = ["WhooshBackend", "open_url"]

@@ -61,11 +61,12 @@ from whoosh.writing import SegmentWriter
 
 from g60_reader.corpus.fold import fold
 from g60_reader.corpus.model import Article, Damage, EntitySpan, Paragraph, ReadError
+from g60_reader.index import analyzer, pinyin
+from g60_reader.index.analyzer import ParagraphAnalysis
+from g60_reader.index.contract import UpdateReport
+from g60_reader.index.errors import Cancelled, IndexBusy, IndexDamaged, IndexUnavailable
+from g60_reader.index.paths import resolve_index_dir
 
-from . import analyzer, pinyin
-from .analyzer import ParagraphAnalysis
-from .api import UpdateReport
-from .paths import resolve_index_dir
 from .schema import SCHEMA_VERSION, Analyzed, G60Codec, build_schema
 
 INDEX_NAME = "MAIN"
@@ -94,22 +95,6 @@ POOL_POSTINGS = 2_000_000
 WORKER_POOL_POSTINGS = 12_000_000
 
 Progress = Callable[[int, int, str], None]
-
-
-class IndexBusy(RuntimeError):
-    """Another process is writing to this index."""
-
-
-class Cancelled(Exception):
-    """The update was cancelled (the last committed index is intact)."""
-
-
-class IndexError_(RuntimeError):
-    """The index directory cannot be used (one-line reason)."""
-
-
-class IndexDamaged(IndexError_):
-    """The index files are damaged; nothing is changed until ``--rebuild``."""
 
 
 # -- the write lock ------------------------------------------------------------------
@@ -873,7 +858,7 @@ def _create(index_dir: Path) -> None:
     index_dir.mkdir(parents=True, exist_ok=True)
     foreign = sorted(c.name for c in index_dir.iterdir() if not _ours(c.name))
     if foreign:
-        raise IndexError_(
+        raise IndexUnavailable(
             f"{index_dir} is not an index directory (it holds {foreign[0]!r}"
             f"{' and more' if len(foreign) > 1 else ''}); choose an empty or new directory"
         )
