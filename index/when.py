@@ -8,13 +8,14 @@ The forms news readers type are a closed list, and most of them are periods, not
 ``2019年3月`` is the whole of March, ``2019Q1`` three months, ``上周`` Monday to Sunday.
 ``dateparser`` 1.5.0 (languages ``zh``, ``en``) returns one datetime and a granularity; it
 does not read ``二〇一九年三月``, ``2019年第一季度``, ``近7天``, ``上星期``, ``过去一个月``,
-``past 3 days`` or ``last 7 days`` at all, and its first call costs 0.15-0.4 s (language
-data) before 0.5-1.5 ms a value. So every listed form is read here by regular
-expressions and a table (2-15 µs a text, measured below), and only what is left and holds
-a letter or a Han character (English month names ``March 2019``, ``5 Mar 2019``; ``3 days
-ago``, ``2 weeks ago``, ``3天前``) goes to ``dateparser``, with dates preferred from the
-past; its granularity (day, week, month, quarter, year) picks the period around its date.
-Numeric forms that fail here (``2019-13``) never reach it: it swaps month and day.
+``past 3 days``, ``last 7 days`` or ``去年下半年`` at all, and its first call costs
+0.15-0.25 s (language data) before 0.5-1 ms a value. So every listed form is read here by
+regular expressions and a table (6-9 µs a text, measured below), and only what is left
+and holds a letter or a Han character (English month names ``March 2019``, ``5 Mar 2019``;
+``3 days ago``, ``2 weeks ago``, ``3天前``) goes to ``dateparser``, with dates preferred
+from the past; its granularity (day, week, month, quarter, year) picks the period around
+its date.
+Numeric forms that fail here never reach it: it reads ``2019-13-05`` as 13 May.
 
 Forms (both scripts; full-width digits and letters are read as ASCII)
 ----------------------------------------------------------------------
@@ -57,10 +58,11 @@ Semantics
 - Nothing before 1900 (the zero values of date pickers), so a relative span that would reach
   back before 1900 is an error too.
 
-Measured (the shared 2-core machine, Python 3.11, 20,000 calls each): the grammar
-2-15 µs a text (fixed phrases 2 µs, Chinese-numeral dates 8 µs, relative spans 6 µs);
-``extract_when`` on a query with two clauses 25 µs; the ``dateparser`` fallback 0.5-1.5 ms
-a text after a first call of 0.15-0.4 s.
+Measured (the shared 2-core machine under a load of 3-4 from other test runs, Python 3.11,
+best of 3 x 20,000 calls): fixed phrases 6 µs a text, numeric dates 8 µs, Chinese dates and
+relative spans 9 µs; ``extract_when`` 5 µs on a query without clauses and 55 µs on one
+with two (``since:2019 until:"last month"``); the ``dateparser`` fallback 0.9 ms a text
+after a first call of 0.2 s. These run once a command or a query, never per article.
 """
 
 from __future__ import annotations
@@ -584,7 +586,10 @@ def parse_range(since: str | None, until: str | None, today: _dt.date | None = N
     today = today or _dt.date.today()
     since = (since or "").strip() or None
     until = (until or "").strip() or None
-    start = parse_when(since, today=today).start if since else None
+    try:
+        start = parse_when(since, today=today).start if since else None
+    except WhenError as error:
+        raise WhenError(f"--since: {error}") from None
     stop = parse_when(until, today=today, end=True).end if until else None
     if start and stop and start > stop:
         raise WhenError(
