@@ -45,9 +45,6 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
-from whoosh.formats import Positions
-from whoosh.system import emptybytes, pack_uint
-
 from g60_reader.corpus.fold import fold
 
 from .paths import cache_dir, point_jieba_cache
@@ -213,41 +210,7 @@ def split_pieces(norm: str) -> list[str]:
     return pieces
 
 
-# -- posting items (what a Whoosh field's ``index()`` returns) -------------------------
-
-PostingItems = list[tuple[bytes, int, float, bytes]]
-_encode_positions = Positions().encode
-
-
-_SINGLE_POSITION: dict[int, bytes] = {}
-_WEIGHTS: dict[float, float] = {}
-
-
-def _weight(w: float) -> float:
-    """One shared float object per weight value (the writer holds millions of them)."""
-    return _WEIGHTS.setdefault(w, w)
-
-
-def _encode(poslist: list[int]) -> bytes:
-    """Whoosh ``Positions`` encoding, cached for the common single-position case."""
-    if len(poslist) == 1:
-        p = poslist[0]
-        enc = _SINGLE_POSITION.get(p)
-        if enc is None:
-            enc = _SINGLE_POSITION[p] = _encode_positions(poslist)
-        return enc
-    return _encode_positions(poslist)
-
-
-def positions_items(stream: Iterator[tuple[str, int, int, int]]) -> PostingItems:
-    """Posting items for a Positions field from a token stream."""
-    poses: dict[str, list[int]] = defaultdict(list)
-    for term, pos, _s, _e in stream:
-        poses[term].append(pos)
-    return [
-        (term.encode("utf-8"), len(pl), _weight(float(len(pl))), _encode(pl))
-        for term, pl in poses.items()
-    ]
+# -- paragraph analysis ----------------------------------------------------------------
 
 
 def _body(norm: str) -> tuple[dict[str, list[int]], list[int]]:
@@ -284,24 +247,22 @@ def _body(norm: str) -> tuple[dict[str, list[int]], list[int]]:
     return poses, pos_at
 
 
-def frequency_items(words: list[str]) -> PostingItems:
-    return [
-        (w.encode("utf-8"), n, _weight(float(n)), pack_uint(n)) for w, n in Counter(words).items()
-    ]
-
-
-def existence_items(values: list[str]) -> PostingItems:
-    return [(v.encode("utf-8"), 1, 1.0, emptybytes) for v in dict.fromkeys(values)]
-
-
 class ParagraphAnalysis:
-    """Everything the index needs from one paragraph, computed once.
+    """Everything an index needs from one paragraph, computed once, as plain data (the
+    Whoosh backend encodes it into postings: ``backends/whoosh/postings.py``).
 
-    ``seg`` (jieba token lengths) is stored with the paragraph so that the paragraph can
-    be re-indexed later (entity enrichment) without running jieba again.
+    - ``poses``: body term -> its positions (bigrams of Han runs, whole Latin/digit
+      runs; see :func:`body_tokens`);
+    - ``bonus``: body terms that are also whole two-character jieba words there (they
+      rank above sub-word matches: ``WORD_BONUS`` each);
+    - ``long_words``: jieba words of three or more characters holding Han (the
+      ``words`` ranking field);
+    - ``han_words``: the paragraph's Han jieba words (for the pinyin lexicon);
+    - ``seg``: jieba token lengths, stored with the paragraph so that it can be
+      re-indexed later (entity enrichment) without running jieba again.
     """
 
-    __slots__ = ("body", "han_words", "norm", "seg", "words")
+    __slots__ = ("bonus", "han_words", "long_words", "norm", "poses", "seg")
 
     def __init__(self, norm: str, seg: bytes) -> None:
         self.norm = norm
@@ -325,28 +286,15 @@ class ParagraphAnalysis:
                     if HAN_RUN_RE.fullmatch(word):
                         han_words.append(word)
             start = end
-        # (term, frequency, weight, positions) per term, as _encode and _weight would
-        # make them, inlined: this runs once per posting
-        body = []
-        append = body.append
-        single = _SINGLE_POSITION
-        weights = _WEIGHTS
-        for term, pl in poses.items():
-            n = len(pl)
-            x = n + WORD_BONUS * bonus[term] if bonus else n
-            w = weights.get(x)
-            if w is None:
-                w = _weight(float(x))
-            if n == 1:
-                enc = single.get(pl[0])
-                if enc is None:
-                    enc = _encode(pl)
-            else:
-                enc = _encode_positions(pl)
-            append((term.encode("utf-8"), n, w, enc))
-        self.body = body
-        self.words = frequency_items(long_words) if long_words else []
+        self.poses = poses
+        self.bonus = bonus
+        self.long_words = long_words
         self.han_words = han_words
+
+    def weight(self, term: str) -> float:
+        """The term's weight in the body field: its frequency plus the word bonus."""
+        n = len(self.poses[term])
+        return n + WORD_BONUS * self.bonus[term] if self.bonus else float(n)
 
 
 def analyse_paragraph(folded: str, words: bool = True) -> ParagraphAnalysis:
@@ -368,9 +316,12 @@ def reanalyse_paragraph(folded: str, seg: bytes) -> ParagraphAnalysis:
     return ParagraphAnalysis(normalise(folded), seg)
 
 
-def text_items(text: str) -> PostingItems:
-    """Sub-word items for a short text (title, outlet): no jieba needed."""
-    return positions_items(body_tokens(fold_normalise(text)))
+def text_positions(text: str) -> dict[str, list[int]]:
+    """Sub-word terms of a short text (title, outlet) and their positions: no jieba."""
+    poses: dict[str, list[int]] = defaultdict(list)
+    for term, pos, _s, _e in body_tokens(fold_normalise(text)):
+        poses[term].append(pos)
+    return dict(poses)
 
 
 def find_spans(norm_text: str, terms: list[str] | tuple[str, ...]) -> list[tuple[int, int]]:

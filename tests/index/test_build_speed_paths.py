@@ -24,7 +24,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from g60_reader.index import analyzer
-from g60_reader.index.backends.whoosh import store
+from g60_reader.index.backends.whoosh import build, postings, store
 from g60_reader.index.backends.whoosh.schema import (
     G60Codec,
     SubwordField,
@@ -225,7 +225,7 @@ def test_segments_are_whooshs_bytes(tmp_path, monkeypatch):
     segment files, byte for byte, as Whoosh's SegmentWriter, pool and W3 writer."""
     corpus = _corpus(tmp_path / "corpus")
     store.update(tmp_path / "fast", [corpus], procs=1, segment=True)
-    monkeypatch.setattr(store, "FastWriter", _PlainWriter)
+    monkeypatch.setattr(build, "FastWriter", _PlainWriter)
     store.update(tmp_path / "plain", [corpus], procs=1, segment=True)
     fast, plain = _files(tmp_path / "fast"), _files(tmp_path / "plain")
     assert {"trm", "pst", "_stored.col", "_body_len.col"} <= set(fast)
@@ -312,11 +312,11 @@ def test_lean_analysis_items_are_unchanged():
         poses: dict[str, list[int]] = {}
         for term, pos, _s, _e in analyzer.body_tokens(text):
             poses.setdefault(term, []).append(pos)
-        by_term = {t.decode(): (n, w, v) for t, n, w, v in a.body}
-        assert set(by_term) == set(poses)
+        by_term = {t.decode(): (n, w, v) for t, n, w, v in postings.body_items(a)}
+        assert set(by_term) == set(poses) == set(a.poses)
         for term, pl in poses.items():
             n, w, v = by_term[term]
-            assert n == len(pl) and v == analyzer._encode(pl)
+            assert n == len(pl) and v == postings.encode_positions(pl)
             assert type(w) is float and w >= len(pl)
             if not seg:
                 assert w == float(len(pl))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from g60_reader.corpus.model import EntitySpan
+from g60_reader.index.backends.whoosh import enrich as enrich_module
 from g60_reader.index.backends.whoosh import store
 from g60_reader.index.backends.whoosh.search import WhooshBackend
 
@@ -53,7 +54,7 @@ def _check(index_dir: Path, paragraphs: int) -> None:
 
 def test_paragraph_sized_batches_commit_as_they_go(tmp_path, monkeypatch):
     index_dir = _build(tmp_path)
-    monkeypatch.setattr(store, "ENRICH_BATCH_PARAGRAPHS", 10)  # 4 articles of 3
+    monkeypatch.setattr(enrich_module, "ENRICH_BATCH_PARAGRAPHS", 10)  # 4 articles of 3
     start = _generation(index_dir)
     seen: list[int] = []
 
@@ -82,8 +83,8 @@ def test_batches_with_a_worker_pool_queue_ahead_and_agree(tmp_path, monkeypatch)
     recognised in the pool while the main process commits; the result is the same as
     enriching in one go."""
     index_dir = _build(tmp_path)
-    monkeypatch.setattr(store, "ENRICH_POOL_ARTICLES", 2)
-    monkeypatch.setattr(store, "ENRICH_BATCH_PARAGRAPHS", 7)
+    monkeypatch.setattr(enrich_module, "ENRICH_POOL_ARTICLES", 2)
+    monkeypatch.setattr(enrich_module, "ENRICH_BATCH_PARAGRAPHS", 7)
     n = store.enrich(index_dir, _places_module_level, procs=2)
     assert n == 3 * len(ARTICLES)
     _check(index_dir, n)

@@ -5,26 +5,25 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from whoosh import query as Q
-from whoosh.query.nested import NestedChildren
 
-from g60_reader.index.query import MAX_QUERY_CHARS, CharPrefix, parse
+from g60_reader.index.query import MAX_QUERY_CHARS, parse
+from g60_reader.index.query import ast as Q
 
 
 def test_implicit_and_of_words():
     p = parse("嘉兴 杭州")
     assert p.error is None
-    assert p.query == Q.And([Q.Term("body", "嘉兴"), Q.Term("body", "杭州")])
+    assert p.query == Q.And((Q.Term("body", "嘉兴"), Q.Term("body", "杭州")))
     assert p.terms == ("嘉兴", "杭州")
 
 
 def test_word_lengths_map_to_term_phrase_prefix():
     assert parse("零跑").query == Q.Term("body", "零跑")
-    assert parse("科").query == CharPrefix("body", "科")
+    assert parse("科").query == Q.CharPrefix("body", "科")
     long = parse("科创走廊").query
     assert isinstance(long, Q.Or)
-    assert Q.Phrase("body", ["科创", "创走", "走廊"]) in long.subqueries
-    assert any(isinstance(q, Q.Term) and q.fieldname == "words" for q in long.subqueries)
+    assert Q.Phrase("body", ("科创", "创走", "走廊")) in long.children
+    assert any(isinstance(q, Q.Term) and q.field == "words" for q in long.children)
 
 
 def test_traditional_query_is_folded():
@@ -33,25 +32,25 @@ def test_traditional_query_is_folded():
 
 
 def test_or_not_minus_and_parentheses():
-    assert parse("a OR b").query == Q.Or([Q.Term("body", "a"), Q.Term("body", "b")])
+    assert parse("a OR b").query == Q.Or((Q.Term("body", "a"), Q.Term("body", "b")))
     assert parse("政协 -主席").query == Q.AndNot(Q.Term("body", "政协"), Q.Term("body", "主席"))
     assert parse("政协 NOT 主席").query == parse("政协 -主席").query
     grouped = parse("(零跑 OR 嘉兴) 杭州").query
     assert isinstance(grouped, Q.And)
-    assert isinstance(grouped.subqueries[0], Q.Or)
+    assert isinstance(grouped.children[0], Q.Or)
     assert parse("政协 -主席").terms == ("政协",)  # excluded words are not highlighted
 
 
 def test_phrases_keep_punctuation_parts_apart():
     p = parse('"科技与产业"')
-    assert Q.Phrase("body", ["科技", "技与", "与产", "产业"]) in p.query.subqueries
+    assert Q.Phrase("body", ("科技", "技与", "与产", "产业")) in p.query.children
     split = parse('"科创，走廊"').query
     assert isinstance(split, Q.And)
 
 
 def test_fields():
     title = parse("title:G60").query
-    assert isinstance(title, NestedChildren)
+    assert isinstance(title, Q.ArticleField)
     assert parse("outlet:金华日报").error is None
     assert parse("place:金華").query == Q.Prefix("place", "金华")
     assert parse("org:零跑").query == Q.Prefix("organization", "零跑")
@@ -64,8 +63,8 @@ def test_fields():
 def test_pinyin_expansion_uses_the_expander():
     p = parse("jinhua", expand=lambda w: ["金华"] if w == "jinhua" else [])
     assert isinstance(p.query, Q.Or)
-    assert Q.Term("body", "jinhua") in p.query.subqueries
-    assert any(q == Q.Term("body", "金华", boost=0.5) for q in p.query.subqueries)
+    assert Q.Term("body", "jinhua") in p.query.children
+    assert any(q == Q.Term("body", "金华", boost=0.5) for q in p.query.children)
     assert "金华" in p.terms
     assert parse("g60", expand=lambda w: ["不该"]).query == Q.Term("body", "g60")
 

@@ -15,7 +15,7 @@ from whoosh.codec.whoosh3 import W3FieldWriter
 from whoosh.writing import SegmentWriter
 
 from g60_reader.index import analyzer
-from g60_reader.index.backends.whoosh import store
+from g60_reader.index.backends.whoosh import build, store
 from g60_reader.index.backends.whoosh.schema import G60Codec
 from g60_reader.index.backends.whoosh.search import WhooshBackend
 
@@ -112,7 +112,7 @@ def test_failures_are_reported_per_file(tmp_path, corpus):
 
 
 def test_worker_processes_build_the_same_index(tmp_path, corpus, monkeypatch):
-    monkeypatch.setattr(store, "INPROCESS_BYTES", 0)
+    monkeypatch.setattr(build, "INPROCESS_BYTES", 0)
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
     store.update(serial, [corpus], procs=1)
     before = analyzer.counters["paragraphs"]
@@ -235,7 +235,7 @@ def test_fast_writer_writes_what_whoosh_would(tmp_path, corpus, monkeypatch):
         "重复\n\n" + "长三角长三角，科创走廊科创走廊。" * 40 + "\n", encoding="utf-8"
     )
     store.update(tmp_path / "fast", [corpus], procs=1)
-    monkeypatch.setattr(store, "FastWriter", PlainWriter)
+    monkeypatch.setattr(build, "FastWriter", PlainWriter)
     store.update(tmp_path / "plain", [corpus], procs=1)
     fast = windex.open_dir(str(tmp_path / "fast"), store.INDEX_NAME)
     plain = windex.open_dir(str(tmp_path / "plain"), store.INDEX_NAME)

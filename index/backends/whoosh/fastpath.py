@@ -51,7 +51,8 @@ from whoosh.scoring import BM25F
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
-from g60_reader.index.query import CharPrefix
+from . import _compat
+from .translate import CharPrefix
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _ONE_HEAD = b"\x00\x00\x00\x01\x80\x02]q\x00"  # pack_uint(1), PROTO 2, EMPTY_LIST, BINPUT 0
@@ -244,7 +245,7 @@ class FastSearcher:
         w = self.weighting
         idf = self.searcher.idf(fieldname, btext)
         avgfl = self.searcher.avg_field_length(fieldname) or 1
-        B = w._field_B.get(fieldname, w.B)
+        B = _compat.bm25_b(w, fieldname)
         K1 = w.K1
         tf = np.asarray(tf, dtype=np.float64)
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
@@ -559,7 +560,7 @@ def _postings(
     :func:`_first`) of a term's postings (deleted documents included). With ``within``
     (sorted segment-relative docnums), blocks holding none of them are skipped unread.
     ``terminfo``: the term's info when the caller has it already (no lookup)."""
-    terms = reader._terms
+    terms = _compat.terms_reader(reader)
     if terminfo is None:
         terminfo = terms.term_info(fieldname, btext)
     if terminfo.is_inlined():
@@ -570,23 +571,20 @@ def _postings(
             _first(list(vals)) if values else None,
         )
     offset, length = terminfo.extent()
-    m = W3LeafMatcher(terms._postfile, offset, length, format_)
+    m = W3LeafMatcher(_compat.postings_file(terms), offset, length, format_)
     idl: list[int] = []
     wl: list[float] = []
     vl: list = []
     last = -1  # the previous block's last id
-    while not m._atend:
+    for block in _compat.leaf_blocks(m):
         if within is not None:
             k = bisect_right(within, last)
             if k == len(within):
                 break
-            last = m._maxid
+            last = block.max_id
             if within[k] > last:  # no wanted document in this block
-                m._next_block()
                 continue
-        if m._data is None:
-            m._read_data()
-        data = m._data
+        data = block.data()
         idl.extend(accumulate(data[0]))  # delta-coded per block
         w = data[1]
         if w is None:
@@ -597,7 +595,6 @@ def _postings(
             wl.extend(w)
         if values:
             vl.extend(data[2])
-        m._next_block()
     positions = _first(vl) if values else None
     return np.asarray(idl, dtype=np.int64), np.asarray(wl, dtype=np.float64), positions
 

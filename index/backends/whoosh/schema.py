@@ -49,7 +49,6 @@ from whoosh.codec.whoosh3 import (
     W3Codec,
     W3FieldWriter,
     W3PostingsWriter,
-    W3TermInfo,
 )
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.formats import Existence, Frequency, Positions
@@ -57,7 +56,10 @@ from whoosh.system import emptybytes, pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from g60_reader.corpus.model import ENTITY_TYPES
-from g60_reader.index.analyzer import PostingItems, body_tokens, fold_normalise
+from g60_reader.index.analyzer import body_tokens, fold_normalise
+
+from . import _compat
+from .postings import PostingItems
 
 SCHEMA_VERSION = 3
 _dumps = pickle.dumps
@@ -167,7 +169,7 @@ class _G60PostingsWriter(W3PostingsWriter):
         return terminfo
 
 
-_HEAD = W3TermInfo._struct  # the fixed part of a term info
+_HEAD = _compat.TERMINFO_HEAD  # the fixed part of a term info
 _KV_LENGTHS = struct.Struct("!ii")  # before each key/value pair of Whoosh's hash file
 _WRITE_CHUNK = 1 << 20  # bytes buffered before a write
 
@@ -300,9 +302,8 @@ class _G60FieldWriter(W3FieldWriter):
         """Write one field's terms; ``lbs[docnum]`` is a document's length byte (Whoosh
         stores lengths as bytes, and the term statistics are bytes again)."""
         codec = self._codec
-        inline = codec._inlinelimit * 3
-        blocklimit = codec._blocklimit
-        compression = codec._compression
+        inline, blocklimit, compression = _compat.codec_limits(codec)
+        inline *= 3
         fixed = fmt.fixed_value_size()
         prefix = pack_ushort(self._fieldid)
         pack = _HEAD.pack
@@ -476,7 +477,7 @@ def _extend_index(index, positions: list[int]) -> None:
         try:
             array(arr.typecode, (positions[-1],))
         except OverflowError:
-            index._retype(positions[-1])
+            _compat.widen_array(index, positions[-1])
     index.array.extend(positions)
 
 

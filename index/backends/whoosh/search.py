@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import query as Q
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
+from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.collectors import TopCollector
 from whoosh.util.numeric import byte_to_length
 
@@ -50,8 +50,9 @@ from g60_reader.index.paths import resolve_index_dir
 from g60_reader.index.pinyin import full_key, is_pinyin_query
 from g60_reader.index.query import parse
 
-from . import store
+from . import _compat, store
 from .fastpath import FastSearcher, Unsupported
+from .translate import to_whoosh
 
 SNIPPET_CHARS = 60
 SNIPPET_BEFORE = 20
@@ -183,12 +184,7 @@ def _length_table(perdoc, fieldname: str) -> bytes | None:
         perdoc._g60_tables = tables
     if fieldname in tables:
         return tables[fieldname]
-    table = None
-    if hasattr(perdoc, "_cached_reader"):
-        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if column is not None and getattr(column, "_fixedlen", 0) == 1:
-            raw = column._dbfile.get(column._basepos, column._count)
-            table = bytes(raw) + bytes(max(0, column._doccount + 1 - column._count))
+    table = _compat.length_bytes(perdoc, fieldname)
     tables[fieldname] = table
     return table
 
@@ -199,8 +195,8 @@ def _cache_lengths(searcher) -> None:
     profile of common-word queries showed a quarter of the search time in
     ``doc_field_length``. Same values as Whoosh's own method."""
     for sub, _offset in searcher.leaf_searchers():
-        perdoc = getattr(sub.reader(), "_perdoc", None)
-        if perdoc is None or not hasattr(perdoc, "_cached_reader"):
+        perdoc = _compat.perdoc_reader(sub.reader())
+        if perdoc is None or not _compat.has_length_columns(perdoc):
             continue
 
         def doc_field_length(docnum, fieldname, default=0, _perdoc=perdoc):
@@ -353,10 +349,11 @@ class WhooshBackend:
             view = self._view()
             start = (page - 1) * pagelen
             fast = view.fast if self.fast else None
+            wq = to_whoosh(parsed.query)
             if fast is not None:
-                top = self._search_fast(view, fast, parsed.query, start + pagelen, result)
+                top = self._search_fast(view, fast, wq, start + pagelen, result)
             else:
-                top = self._search_whoosh(view, parsed.query, start + pagelen, result)
+                top = self._search_whoosh(view, wq, start + pagelen, result)
             if result.total:
                 for docnum, score in top[start:]:
                     result.hits.append(self._hit(view, docnum, score, parsed.terms))
@@ -461,9 +458,9 @@ class WhooshBackend:
             s = view.searcher
             fast = view.fast if self.fast else None
             if fast is not None:
-                docnums = [d for d, _score in fast.run(parsed.query, FACET_SCAN)[2]]
+                docnums = [d for d, _score in fast.run(to_whoosh(parsed.query), FACET_SCAN)[2]]
             else:
-                top = s.search(parsed.query, limit=FACET_SCAN)
+                top = s.search(to_whoosh(parsed.query), limit=FACET_SCAN)
                 docnums = [top.docnum(k) for k in range(top.scored_length())]
             counts: dict[str, Counter[str]] = {t: Counter() for t in ENTITY_TYPES}
             shown: dict[tuple[str, str], str] = {}
@@ -670,13 +667,13 @@ class _TermTable:
     segment; deriving one pinyin word can need thousands of lookups."""
 
     def __init__(self, reader, fieldname: str) -> None:
-        terms = reader._terms
-        tindex = terms._tindex
+        terms = _compat.terms_reader(reader)
+        tindex = _compat.term_hash_file(terms)
         dbfile = tindex.dbfile
-        self.fieldnum = terms._fieldmap.get(fieldname)
+        self.fieldnum = _compat.field_number(terms, fieldname)
         if tindex.hashtype != 0:
             raise Unsupported("hash function")
-        buf = getattr(dbfile, "_buf", None)
+        buf = _compat.file_buffer(dbfile)
         if buf is None:
             if type(dbfile).__name__ != "StructFile" or not getattr(dbfile, "is_real", False):
                 raise Unsupported("terms file")

@@ -1,4 +1,5 @@
-"""The query language: a small recursive-descent parser producing Whoosh queries.
+"""The query language: a small recursive-descent parser producing a query tree
+(:mod:`.ast`) that every backend translates.
 
 Syntax
 ------
@@ -16,9 +17,10 @@ Both scripts work everywhere (the query is folded like the text), and an all-let
 word of two or more letters is also read as pinyin (``jinhua``, ``jh``): it matches the
 indexed Han words with that reading, ranked below direct matches.
 
-How a word becomes a Whoosh query on the sub-word field ``body``: one Han character is a
-prefix (every bigram starting with it), two are one term, more are a phrase of bigrams
-OR'ed with the whole word in the ``words`` field (which ranks exact long words higher).
+How a word becomes a query on the sub-word field ``body``: one Han character is a
+character prefix (every bigram starting with it), two are one term, more are a phrase of
+bigrams OR'ed with the whole word in the ``words`` field (which ranks exact long words
+higher).
 
 :func:`parse` never raises: a query it cannot use comes back with ``error`` set to one
 line that says why.
@@ -26,18 +28,20 @@ line that says why.
 
 from __future__ import annotations
 
-import threading
 import unicodedata
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from whoosh import query as Q
-from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.query.nested import NestedChildren
+from g60_reader.index.analyzer import (
+    HAN_RUN_RE,
+    fold_normalise,
+    is_han,
+    query_tokens,
+    split_pieces,
+)
+from g60_reader.index.pinyin import is_pinyin_query
 
-from .analyzer import HAN_RUN_RE, fold_normalise, is_han, query_tokens, split_pieces
-from .pinyin import is_pinyin_query
+from . import ast as Q
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64
@@ -67,44 +71,10 @@ class QueryError(ValueError):
     pass
 
 
-_CHAR_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_CHAR_LOCK = threading.Lock()
-
-
-class CharPrefix(Q.Prefix):
-    """Documents holding one Han character anywhere.
-
-    Every character of a Han run starts a body term (a bigram, or the run's last
-    character alone), so this is the union of the postings of the terms starting with
-    the character. A plain ``Prefix`` would OR one matcher per such term (thousands for
-    a common character); here the document numbers are gathered once per segment
-    reader and cached. Every matching document gets the same score.
-    """
-
-    def matcher(self, searcher, context=None):
-        reader = searcher.reader()
-        key = (self.fieldname, self.text)
-        with _CHAR_LOCK:
-            per_reader = _CHAR_CACHE.setdefault(reader, {})
-            ids = per_reader.get(key)
-        if ids is None:
-            found: set[int] = set()
-            for term in reader.expand_prefix(self.fieldname, self.text):
-                found.update(reader.postings(self.fieldname, term).all_ids())
-            ids = sorted(found)
-            with _CHAR_LOCK:
-                if len(per_reader) > 256:
-                    per_reader.clear()
-                per_reader[key] = ids
-        if not ids:
-            return NullMatcher()
-        return ListMatcher(ids, [self.boost] * len(ids))
-
-
 @dataclass
 class ParsedQuery:
     text: str
-    query: Q.Query | None = None
+    query: Q.Node | None = None
     terms: tuple[str, ...] = ()  # normalised strings to highlight in paragraph text
     error: str | None = None
     words: tuple[str, ...] = ()  # positive body words (for suggestions)
@@ -206,7 +176,7 @@ class _Parser:
         self.i += 1
         return tok
 
-    def parse(self) -> Q.Query | None:
+    def parse(self) -> Q.Node | None:
         q = self.or_expr(None)
         tok = self.peek()
         if tok is not None:
@@ -215,7 +185,7 @@ class _Parser:
             raise QueryError(f"unexpected '{tok.value or tok.kind}' in query")
         return q
 
-    def or_expr(self, fld: str | None) -> Q.Query | None:
+    def or_expr(self, fld: str | None) -> Q.Node | None:
         parts = [self.and_expr(fld)]
         while (tok := self.peek()) is not None and tok.kind == "OR":
             self.take()
@@ -225,10 +195,10 @@ class _Parser:
             return None
         if len(parts) > 1 and any(isinstance(p, Q.Not) for p in parts):
             raise QueryError("OR cannot join an excluded term (write the exclusion outside)")
-        return parts[0] if len(parts) == 1 else Q.Or(parts)
+        return parts[0] if len(parts) == 1 else Q.Or(tuple(parts))
 
-    def and_expr(self, fld: str | None) -> Q.Query | None:
-        parts: list[Q.Query] = []
+    def and_expr(self, fld: str | None) -> Q.Node | None:
+        parts: list[Q.Node] = []
         seen_any = False
         while (tok := self.peek()) is not None and tok.kind not in ("OR", "RP"):
             if tok.kind == "AND":
@@ -247,15 +217,15 @@ class _Parser:
         if not parts:
             return None
         pos = [p for p in parts if not isinstance(p, Q.Not)]
-        neg = [p.query for p in parts if isinstance(p, Q.Not)]
+        neg = [p.child for p in parts if isinstance(p, Q.Not)]
         if not pos:
-            return Q.Not(Q.Or(neg) if len(neg) > 1 else neg[0])
-        base = pos[0] if len(pos) == 1 else Q.And(pos)
+            return Q.Not(Q.Or(tuple(neg)) if len(neg) > 1 else neg[0])
+        base = pos[0] if len(pos) == 1 else Q.And(tuple(pos))
         if neg:
-            return Q.AndNot(base, Q.Or(neg) if len(neg) > 1 else neg[0])
+            return Q.AndNot(base, Q.Or(tuple(neg)) if len(neg) > 1 else neg[0])
         return base
 
-    def unary(self, fld: str | None) -> Q.Query | None:
+    def unary(self, fld: str | None) -> Q.Node | None:
         tok = self.peek()
         if tok is not None and tok.kind == "NOT":
             self.take()
@@ -265,7 +235,7 @@ class _Parser:
             return None if inner is None else Q.Not(inner)
         return self.atom(fld)
 
-    def atom(self, fld: str | None) -> Q.Query | None:
+    def atom(self, fld: str | None) -> Q.Node | None:
         tok = self.take()
         neg = tok.neg
         if tok.kind == "FIELD":
@@ -293,7 +263,7 @@ class _Parser:
 
     # -- leaves --------------------------------------------------------------------
 
-    def leaf(self, raw: str, fld: str | None, negated: bool) -> Q.Query | None:
+    def leaf(self, raw: str, fld: str | None, negated: bool) -> Q.Node | None:
         norm = fold_normalise(raw).strip()
         # entity values are whole keywords (a date keeps its "-"); text is split at
         # punctuation like the index
@@ -310,9 +280,9 @@ class _Parser:
         qs = [q for q in qs if q is not None]
         if not qs:
             return None
-        q = qs[0] if len(qs) == 1 else Q.And(qs)
+        q = qs[0] if len(qs) == 1 else Q.And(tuple(qs))
         if fld in TEXT_FIELDS:
-            return NestedChildren(Q.Term("kind", "a"), q, boost=TITLE_BOOST)
+            return Q.ArticleField(q, boost=TITLE_BOOST)
         return q
 
     def _pinyin(self, word: str) -> list[str]:
@@ -320,19 +290,19 @@ class _Parser:
             return []
         return self.ctx.expand(word)
 
-    def _han(self, fieldname: str, piece: str, boost: float = 1.0) -> Q.Query:
+    def _han(self, fieldname: str, piece: str, boost: float = 1.0) -> Q.Node:
         toks = query_tokens(piece)
         if len(toks) == 1:
             t = toks[0]
             if is_han(t) and len(t) == 1:
-                return CharPrefix(fieldname, t, boost=boost)
+                return Q.CharPrefix(fieldname, t, boost=boost)
             return Q.Term(fieldname, t, boost=boost)
-        phrase = Q.Phrase(fieldname, toks, boost=boost)
+        phrase = Q.Phrase(fieldname, tuple(toks), boost=boost)
         if fieldname == "body" and HAN_RUN_RE.fullmatch(piece) and len(piece) >= 3:
-            return Q.Or([phrase, Q.Term("words", piece, boost=boost * WORDS_BOOST)])
+            return Q.Or((phrase, Q.Term("words", piece, boost=boost * WORDS_BOOST)))
         return phrase
 
-    def _text(self, fieldname: str, piece: str, negated: bool) -> Q.Query | None:
+    def _text(self, fieldname: str, piece: str, negated: bool) -> Q.Node | None:
         base = self._han(fieldname, piece)
         highlight = fieldname == "body" and not negated
         if highlight:
@@ -344,21 +314,21 @@ class _Parser:
         if highlight:
             self.ctx.terms.extend(expansions)
         alts = [self._han(fieldname, w, boost=PINYIN_BOOST) for w in expansions]
-        return Q.Or([base, *alts])
+        return Q.Or((base, *alts))
 
-    def _entity(self, fieldname: str, pieces: list[str], negated: bool) -> Q.Query | None:
-        qs: list[Q.Query] = []
+    def _entity(self, fieldname: str, pieces: list[str], negated: bool) -> Q.Node | None:
+        qs: list[Q.Node] = []
         for piece in pieces:
             values = [piece, *[w for w in self._pinyin(piece) if w != piece]]
-            alts: list[Q.Query] = [Q.Prefix(fieldname, v) for v in values]
+            alts: list[Q.Node] = [Q.Prefix(fieldname, v) for v in values]
             if fieldname == "date" and any(c.isdigit() for c in piece):
-                alts.append(NestedChildren(Q.Term("kind", "a"), Q.Prefix("adate", piece)))
+                alts.append(Q.ArticleField(Q.Prefix("adate", piece)))
             if not negated:
                 self.ctx.terms.extend(values)
-            qs.append(alts[0] if len(alts) == 1 else Q.Or(alts))
+            qs.append(alts[0] if len(alts) == 1 else Q.Or(tuple(alts)))
         if not qs:
             return None
-        return qs[0] if len(qs) == 1 else Q.And(qs)
+        return qs[0] if len(qs) == 1 else Q.And(tuple(qs))
 
 
 def parse(text: str, expand: Expander | None = None) -> ParsedQuery:

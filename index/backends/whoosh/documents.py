@@ -1,0 +1,155 @@
+"""Articles as Whoosh documents: one article document, then its paragraph documents (a
+Whoosh group), and the stored metadata that gives the article back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+from g60_reader.corpus.fold import fold
+from g60_reader.corpus.model import Article, Damage, EntitySpan, Paragraph
+from g60_reader.index import analyzer
+from g60_reader.index.analyzer import ParagraphAnalysis
+
+from . import postings
+from .schema import Analyzed
+
+
+def _meta(article: Article, src: str) -> dict:
+    if not article.text_key:  # an article made by a program, not read from a file
+        from g60_reader.corpus.readers import text_key
+
+        article.text_key = text_key(article.title, article.paragraphs)
+    return {
+        "id": article.id,
+        "path": article.path,
+        "src": src,
+        "title": article.title,
+        "subtitle": article.subtitle,
+        "outlet": article.outlet,
+        "dateline": article.dateline,
+        "published": article.published,
+        "date_text": article.date_text,
+        "byline": article.byline,
+        "source_credit": article.source_credit,
+        "codec": article.codec,
+        "text_key": article.text_key,
+        "damage": [d.as_dict() for d in article.damage],
+        "content_hash": article.content_hash,
+        "file_hash": article.file_hash,
+        "record": article.record,
+        "format": article.format,
+        "paragraphs": len(article.paragraphs),
+    }
+
+
+def article_from_meta(meta: dict, paragraphs: list[Paragraph]) -> Article:
+    return Article(
+        id=meta["id"],
+        path=meta["path"],
+        title=meta["title"],
+        subtitle=meta.get("subtitle", ""),
+        outlet=meta.get("outlet", ""),
+        dateline=meta.get("dateline", ""),
+        published=meta.get("published"),
+        date_text=meta.get("date_text", ""),
+        byline=meta.get("byline", ""),
+        source_credit=meta.get("source_credit", ""),
+        codec=meta.get("codec", ""),
+        text_key=meta.get("text_key", ""),
+        paragraphs=paragraphs,
+        damage=[Damage(**d) for d in meta.get("damage", [])],
+        content_hash=meta.get("content_hash", ""),
+        file_hash=meta.get("file_hash", ""),
+        record=meta.get("record", 0),
+        format=meta.get("format", ""),
+    )
+
+
+def _paragraph_doc(
+    aid: str,
+    number: int,
+    text: str,
+    analysis: ParagraphAnalysis,
+    entities: list[EntitySpan] | None,
+) -> dict:
+    doc: dict = {
+        "kind": "p",
+        "aid": aid,
+        "body": Analyzed(postings.body_items(analysis)),
+        "para": number,
+        "text": text,
+        "seg": analysis.seg,
+        "enriched": "1" if entities is not None else "0",
+    }
+    if analysis.long_words:
+        doc["words"] = Analyzed(postings.words_items(analysis))
+    if entities:
+        by_type: dict[str, list[str]] = {}
+        for ent in entities:
+            value = analyzer.fold_normalise(ent.text).strip()
+            if value:
+                by_type.setdefault(ent.type, []).append(value)
+        for etype, values in by_type.items():
+            doc[etype] = Analyzed(postings.existence_items(values))
+        doc["ents"] = json.dumps([[e.start, e.end, e.type] for e in entities], ensure_ascii=False)
+    return doc
+
+
+def _paragraph_docs(article: Article, segment: bool, words: Counter[str]) -> list[dict]:
+    """The paragraph documents of ``article`` (not yet enriched); counts its Han words
+    (once per paragraph) into ``words`` for the pinyin lexicon."""
+    docs = []
+    for para in article.paragraphs:
+        analysis = analyzer.analyse_paragraph(para.folded or fold(para.text), segment)
+        docs.append(_paragraph_doc(article.id, para.number, para.text, analysis, None))
+        words.update(set(analysis.han_words))
+    return docs
+
+
+def _article_doc(meta: dict, enriched: bool) -> dict:
+    # the indexed term must be valid UTF-8 (a file name may not be); the exact path stays
+    # in the stored meta, which is what updates and pruning use
+    src_term = meta["src"].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    doc: dict = {"kind": "a", "aid": meta["id"], "src": src_term, "meta": meta}
+    meta["enriched"] = enriched
+    if meta.get("text_key"):
+        doc["tkey"] = meta["text_key"]
+    if meta.get("copy_of"):
+        # An exact duplicate: found by its text key, never by a query (no title, outlet
+        # or date terms, no paragraphs), so results show the article once.
+        doc["copy"] = "1"
+        return doc
+    if meta["title"]:
+        doc["title"] = Analyzed(postings.text_items(meta["title"]))
+    if meta["outlet"]:
+        doc["outlet"] = Analyzed(postings.text_items(meta["outlet"]))
+    if meta["published"]:
+        doc["adate"] = meta["published"][:10]
+    return doc
+
+
+def _add_group(writer, article_doc: dict, para_docs: list[dict]) -> None:
+    with writer.group():
+        writer.add_document(**article_doc)
+        for doc in para_docs:
+            writer.add_document(**doc)
+
+
+def _src_of(path: str | Path, dirs: dict[str, str] | None = None) -> str:
+    """The resolved path of a source file. ``dirs`` caches resolved directories for
+    one run (a no-op re-run of 12k files spent most of its time resolving each path
+    component by component)."""
+    try:
+        if dirs is None or os.path.islink(path):
+            return str(Path(path).resolve())
+        head, tail = os.path.split(os.path.abspath(path))
+        real = dirs.get(head)
+        if real is None:
+            real = dirs[head] = str(Path(head).resolve())
+        return os.path.join(real, tail)
+    except (OSError, RuntimeError):
+        return os.path.abspath(path)

@@ -1,0 +1,91 @@
+"""Analysis results as Whoosh posting items: what a field's ``index()`` returns.
+
+The analyzer (:mod:`g60_reader.index.analyzer`) gives plain data: terms, positions, word
+bonuses. Here they become Whoosh's ``(term bytes, frequency, weight, value bytes)``
+items, with ``Positions`` values for the positional fields and ``pack_uint`` frequencies
+for the ``words`` field. A build makes one item per posting (about 300k per MB of
+source), so the common single-position value and the weight floats are shared, not
+re-made.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from whoosh.formats import Positions
+from whoosh.system import emptybytes, pack_uint
+
+from g60_reader.index.analyzer import WORD_BONUS, ParagraphAnalysis, text_positions
+
+PostingItems = list[tuple[bytes, int, float, bytes]]
+_encode_positions = Positions().encode
+
+_SINGLE_POSITION: dict[int, bytes] = {}
+_WEIGHTS: dict[float, float] = {}
+
+
+def _weight(w: float) -> float:
+    """One shared float object per weight value (the writer holds millions of them)."""
+    return _WEIGHTS.setdefault(w, w)
+
+
+def encode_positions(poslist: list[int]) -> bytes:
+    """Whoosh ``Positions`` encoding, cached for the common single-position case."""
+    if len(poslist) == 1:
+        p = poslist[0]
+        enc = _SINGLE_POSITION.get(p)
+        if enc is None:
+            enc = _SINGLE_POSITION[p] = _encode_positions(poslist)
+        return enc
+    return _encode_positions(poslist)
+
+
+def positions_items(poses: dict[str, list[int]]) -> PostingItems:
+    """Items of a Positions field without bonuses (title, outlet)."""
+    return [
+        (term.encode("utf-8"), len(pl), _weight(float(len(pl))), encode_positions(pl))
+        for term, pl in poses.items()
+    ]
+
+
+def body_items(analysis: ParagraphAnalysis) -> PostingItems:
+    """The ``body`` items of a paragraph: positions, weights with the word bonus."""
+    bonus = analysis.bonus
+    body = []
+    append = body.append
+    single = _SINGLE_POSITION
+    weights = _WEIGHTS
+    for term, pl in analysis.poses.items():
+        n = len(pl)
+        x = n + WORD_BONUS * bonus[term] if bonus else n
+        w = weights.get(x)
+        if w is None:
+            w = _weight(float(x))
+        if n == 1:
+            enc = single.get(pl[0])
+            if enc is None:
+                enc = encode_positions(pl)
+        else:
+            enc = _encode_positions(pl)
+        append((term.encode("utf-8"), n, w, enc))
+    return body
+
+
+def words_items(analysis: ParagraphAnalysis) -> PostingItems:
+    """The ``words`` items (long jieba words, frequencies only)."""
+    return frequency_items(analysis.long_words) if analysis.long_words else []
+
+
+def frequency_items(words: list[str]) -> PostingItems:
+    return [
+        (w.encode("utf-8"), n, _weight(float(n)), pack_uint(n)) for w, n in Counter(words).items()
+    ]
+
+
+def existence_items(values: list[str]) -> PostingItems:
+    return [(v.encode("utf-8"), 1, 1.0, emptybytes) for v in dict.fromkeys(values)]
+
+
+def text_items(text: str) -> PostingItems:
+    """Sub-word items for a short text (title, outlet): no jieba needed."""
+    return positions_items(text_positions(text))

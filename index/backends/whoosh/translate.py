@@ -1,0 +1,80 @@
+"""The neutral query tree (:mod:`g60_reader.index.query.ast`) as Whoosh queries.
+
+One Whoosh query per node, field names as in :mod:`.schema`. Two need more than a
+Whoosh class of the same name:
+
+- :class:`CharPrefix` (one Han character anywhere) gathers the documents of every term
+  starting with the character once per segment reader (a plain ``Prefix`` would OR one
+  matcher per term: thousands for a common character);
+- :class:`~g60_reader.index.query.ast.ArticleField` is Whoosh's ``NestedChildren``: the
+  child runs on the article documents (``kind=a``) and matches their paragraphs (the
+  documents after each article up to the next one; copies of exact duplicates are
+  article documents without paragraphs, so they never match).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+from whoosh import query as W
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.query.nested import NestedChildren
+
+from g60_reader.index.query import ast as Q
+
+_CHAR_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CHAR_LOCK = threading.Lock()
+PARENTS = W.Term("kind", "a")
+
+
+class CharPrefix(W.Prefix):
+    """Documents holding one Han character anywhere.
+
+    Every character of a Han run starts a body term (a bigram, or the run's last
+    character alone), so this is the union of the postings of the terms starting with
+    the character, gathered once per segment reader and cached. Every matching document
+    gets the same score.
+    """
+
+    def matcher(self, searcher, context=None):
+        reader = searcher.reader()
+        key = (self.fieldname, self.text)
+        with _CHAR_LOCK:
+            per_reader = _CHAR_CACHE.setdefault(reader, {})
+            ids = per_reader.get(key)
+        if ids is None:
+            found: set[int] = set()
+            for term in reader.expand_prefix(self.fieldname, self.text):
+                found.update(reader.postings(self.fieldname, term).all_ids())
+            ids = sorted(found)
+            with _CHAR_LOCK:
+                if len(per_reader) > 256:
+                    per_reader.clear()
+                per_reader[key] = ids
+        if not ids:
+            return NullMatcher()
+        return ListMatcher(ids, [self.boost] * len(ids))
+
+
+def to_whoosh(node: Q.Node) -> W.Query:
+    """The Whoosh query for a query tree."""
+    if isinstance(node, Q.Term):
+        return W.Term(node.field, node.text, boost=node.boost)
+    if isinstance(node, Q.Phrase):
+        return W.Phrase(node.field, list(node.terms), boost=node.boost)
+    if isinstance(node, Q.CharPrefix):
+        return CharPrefix(node.field, node.char, boost=node.boost)
+    if isinstance(node, Q.Prefix):
+        return W.Prefix(node.field, node.text, boost=node.boost)
+    if isinstance(node, Q.And):
+        return W.And([to_whoosh(c) for c in node.children], boost=node.boost)
+    if isinstance(node, Q.Or):
+        return W.Or([to_whoosh(c) for c in node.children], boost=node.boost)
+    if isinstance(node, Q.AndNot):
+        return W.AndNot(to_whoosh(node.positive), to_whoosh(node.negative))
+    if isinstance(node, Q.Not):
+        return W.Not(to_whoosh(node.child))
+    if isinstance(node, Q.ArticleField):
+        return NestedChildren(PARENTS, to_whoosh(node.child), boost=node.boost)
+    raise TypeError(f"not a query node: {node!r}")

@@ -1,0 +1,433 @@
+"""The segment writer: documents in, Whoosh segment files out, and the commit.
+
+:class:`FastWriter` groups postings per field and term in memory (:class:`_TermPool`,
+spilling sorted runs past a limit) and hands whole posting lists to the codec's field
+writer (:mod:`.schema`); :func:`_commit_segments` commits a writer together with the
+segments worker processes built, dropping dead segments and rewriting ones more than a
+third deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import heapq
+import marshal
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from whoosh.util.numeric import length_to_byte
+from whoosh.writing import SegmentWriter
+
+from g60_reader.index import analyzer
+
+from . import _compat
+from .files import _write_manifest
+from .schema import Analyzed, G60Codec
+
+# Postings a writer holds in memory before spilling a sorted run to disk. Workers keep
+# their share of a batch (BATCH_BYTES / procs of source, ~310k postings per MB) in
+# memory: spilling and merging runs cost a 50k-paragraph writer 48 instead of 36 CPU-s,
+# and without spilling it peaked at 680 MB (about 90 bytes per posting, all included).
+# The main process (in-process builds, entity pass) keeps the small limit.
+POOL_POSTINGS = 2_000_000
+
+
+WORKER_POOL_POSTINGS = 12_000_000
+
+
+_GC_LOCK = threading.Lock()
+
+
+_GC_STATE = {"depth": 0, "was_enabled": True}
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a segment is built or written.
+
+    A writer holds millions of small lists (one per term and field); every few hundred
+    new container objects Python's collector runs, and its older generations walk all
+    of them again and again although they form no cycles. A 1-process 10k build took
+    9.1 instead of 10.5 CPU-s with the collector paused (interleaved A/B, 3 runs each).
+    Nested and thread-safe; the collector is switched back on (if it was on) when the
+    outermost pause ends.
+    """
+    with _GC_LOCK:
+        if _GC_STATE["depth"] == 0:
+            _GC_STATE["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _GC_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_STATE["depth"] -= 1
+            if _GC_STATE["depth"] == 0 and _GC_STATE["was_enabled"]:
+                gc.enable()
+
+
+class _CachedLengths:
+    """Field lengths read once per field (Whoosh asks for them once per posting)."""
+
+    def __init__(self, pdr, doccount: int) -> None:
+        self.pdr = pdr
+        self.n = doccount
+        self.cache: dict[str, list[int]] = {}
+
+    def lengths(self, fieldname: str) -> list[int]:
+        arr = self.cache.get(fieldname)
+        if arr is None:
+            get = self.pdr.doc_field_length
+            arr = self.cache[fieldname] = [get(i, fieldname) for i in range(self.n)]
+        return arr
+
+    def length_bytes(self, fieldname: str) -> bytes:
+        """Every document's length byte (what Whoosh stores and the term statistics
+        use)."""
+        lengths = self.lengths(fieldname)
+        table = {n: length_to_byte(n) for n in set(lengths)}
+        return bytes([table[n] for n in lengths])
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        arr = self.lengths(fieldname)
+        return arr[docnum] if docnum < self.n else default
+
+    def close(self) -> None:
+        self.pdr.close()
+
+
+class _TermPool:
+    """Postings grouped by field and term while documents are added.
+
+    Replaces Whoosh's pool, which makes a tuple per posting, pickles each one to a run
+    file and sorts them all: here a posting is three list appends under its term (one
+    dictionary per field, keyed by the term's bytes), only the distinct terms are
+    sorted, and the field writer receives each term's postings at once. When ``limit``
+    postings are held, the groups are written to a sorted run (marshal) and merged at
+    the end; documents are added in increasing order, so later runs simply extend a
+    term's postings.
+    """
+
+    def __init__(self, tempdir: str, limit: int = POOL_POSTINGS) -> None:
+        self.fields: dict[str, dict[bytes, list]] = {}
+        self.count = 0
+        self.runs: list[str] = []
+        self.fieldnames: set[str] = set()
+        self.limit = limit
+        self.tempdir = tempdir
+
+    def _field_terms(self, fieldname: str) -> dict[bytes, list]:
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return terms
+
+    def add(self, item: tuple) -> None:
+        """One posting ``(fieldname, btext, docnum, weight, vbytes)`` (Whoosh's API)."""
+        fieldname, btext, docnum, weight, vbytes = item
+        terms = self._field_terms(fieldname)
+        flat = terms.get(btext)
+        if flat is None:
+            terms[btext] = [docnum, weight, vbytes or b""]
+        else:
+            flat += (docnum, weight, vbytes or b"")
+        self.count += 1
+        if self.count >= self.limit:
+            self.save()
+
+    def add_items(self, fieldname: str, docnum: int, items) -> int:
+        """All postings of one field of one document; returns the field length."""
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self._field_terms(fieldname)
+        length = 0
+        get = terms.get
+        for tbytes, freq, weight, vbytes in items:
+            length += freq
+            flat = get(tbytes)
+            if flat is None:
+                terms[tbytes] = [docnum, weight, vbytes]
+            else:
+                flat += (docnum, weight, vbytes)
+        self.count += len(items)
+        if self.count >= self.limit:
+            self.save()
+        return length
+
+    def _sorted(self) -> list[tuple[str, list[tuple[bytes, list]]]]:
+        # sorting the items beats sorting the keys and looking each one up again
+        # (the lookups miss the cache in a dictionary of millions of terms)
+        out = [
+            (fieldname, sorted(self.fields[fieldname].items(), key=_first))
+            for fieldname in sorted(self.fields)
+        ]
+        self.fields = {}
+        self.count = 0
+        return out
+
+    def save(self) -> None:
+        if not self.fields:
+            return
+        os.makedirs(self.tempdir, exist_ok=True)
+        fd, path = tempfile.mkstemp(suffix=".run", dir=self.tempdir)
+        with os.fdopen(fd, "wb") as fh:
+            for fieldname, groups in self._sorted():
+                for i in range(0, len(groups), 20_000):
+                    marshal.dump((fieldname, groups[i : i + 20_000]), fh)
+        self.runs.append(path)
+
+    @staticmethod
+    def _read(path: str) -> Iterator[tuple[str, list]]:
+        try:
+            with open(path, "rb") as fh:
+                while True:
+                    try:
+                        yield marshal.load(fh)
+                    except EOFError:
+                        break
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+
+    def iter_fields(self) -> Iterator[tuple[str, Iterator[tuple[bytes, list]]]]:
+        """``(fieldname, terms)`` in field order; ``terms`` yields ``(btext, [docnum,
+        weight, vbytes, ...])`` in term order (each must be consumed before the next
+        field is asked for)."""
+        current = self._sorted()
+        if not self.runs:
+            for fieldname, groups in current:
+                yield fieldname, groups
+            return
+        runs, self.runs = self.runs, []
+        sources = [_RunFields(self._read(p)) for p in runs]
+        sources.append(_RunFields(iter(current)))
+        names = sorted(self.fieldnames)
+        for fieldname in names:
+            yield fieldname, _merge_terms([src.terms(fieldname) for src in sources])
+
+    def iter_terms(self) -> Iterator[tuple[str, bytes, list]]:
+        """``(fieldname, btext, [docnum, weight, vbytes, ...])`` in term order."""
+        for fieldname, terms in self.iter_fields():
+            for btext, flat in terms:
+                yield fieldname, btext, flat
+
+    def iter_postings(self) -> Iterator[tuple]:
+        for fieldname, btext, flat in self.iter_terms():
+            for i in range(0, len(flat), 3):
+                yield fieldname, btext, flat[i], flat[i + 1], flat[i + 2]
+
+    def cleanup(self) -> None:
+        for path in self.runs:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        self.runs = []
+        self.fields = {}
+        self.fieldnames = set()
+        self.count = 0
+
+
+class _RunFields:
+    """One sorted run read field by field: chunks of ``(fieldname, [(btext, flat)])``
+    in field order, read lazily (one chunk ahead)."""
+
+    def __init__(self, chunks: Iterator[tuple[str, list]]) -> None:
+        self.chunks = chunks
+        self.head = next(chunks, None)
+
+    def terms(self, fieldname: str) -> Iterator[tuple[bytes, list]]:
+        while self.head is not None and self.head[0] == fieldname:
+            groups = self.head[1]
+            self.head = next(self.chunks, None)
+            yield from groups
+
+
+def _merge_terms(sources: list[Iterator[tuple[bytes, list]]]) -> Iterator[tuple[bytes, list]]:
+    """Merge one field's sorted term streams; a term in several runs gets its postings
+    concatenated in run order (documents ascend from run to run)."""
+    merged = heapq.merge(*sources, key=_first)
+    last = None
+    acc: list = []
+    for btext, flat in merged:
+        if btext != last:
+            if last is not None:
+                yield last, acc
+            last, acc = btext, list(flat)
+        else:
+            acc += flat
+    if last is not None:
+        yield last, acc
+
+
+def _first(group: tuple) -> bytes:
+    return group[0]
+
+
+def _items(field, value) -> list:
+    """Posting items of a plain value, as Whoosh's ``add_document`` makes them (the
+    weight times the field boost of 1.0: a float)."""
+    return [(t, freq, weight * 1.0, vbytes) for t, freq, weight, vbytes in field.index(value)]
+
+
+class FastWriter(SegmentWriter):
+    """A SegmentWriter for pre-analysed documents: postings grouped by term in memory,
+    field lengths cached, short posting lists inlined (see ``G60Codec``)."""
+
+    def __init__(self, ix, pool_limit: int = POOL_POSTINGS, **kwargs) -> None:
+        kwargs.setdefault("codec", G60Codec())
+        # Separate segment files, not one compound file: Whoosh reads a compound file's
+        # parts through BytesIO copies of the mmap, which held ~450 MB per searcher at
+        # 10k paragraphs; plain files are read in place.
+        kwargs.setdefault("compound", False)
+        try:
+            super().__init__(ix, **kwargs)
+            self.pool = _TermPool(os.path.join(self._tempstorage.folder, "pool"), limit=pool_limit)
+            # posting items of plain (not pre-analysed) values, per field and value
+            self._plain_items: dict[tuple[str, str], list] = {}
+        except BaseException:
+            # Whoosh takes the write lock first and does not give it back when the rest
+            # of its set-up fails (a full disk, say): the lock would stay held by this
+            # half-built writer and every later writer in the process would see "busy".
+            lock = getattr(self, "writelock", None)
+            if lock is not None and getattr(lock, "fd", None) is not None:
+                with contextlib.suppress(Exception):
+                    lock.release()
+            raise
+
+    def add_document(self, **fields) -> None:
+        """Whoosh's ``add_document`` for our fields, without a tuple per posting:
+        pre-analysed values give their posting items, plain values go through the
+        field's ``index()`` as in Whoosh; documents with Whoosh's ``_boost`` /
+        ``_stored_`` keywords or with vector or spelling fields take Whoosh's path."""
+        schema = self.schema
+        names = []
+        for k in fields:
+            if k.startswith("_"):
+                return super().add_document(**fields)
+            names.append(k)
+        names.sort()
+        self._check_fields(schema, names)
+        self._check_state()
+        docnum = self.docnum
+        perdoc = self.perdocwriter
+        add_items = self.pool.add_items
+        plain = self._plain_items
+        fieldobjs = [schema[name] for name in names]
+        if any(f.vector or f.separate_spelling() for f in fieldobjs):
+            return super().add_document(**fields)
+        perdoc.start_doc(docnum)
+        try:
+            for name, field in zip(names, fieldobjs, strict=True):
+                value = fields[name]
+                if value is None:
+                    continue
+                length = 0
+                if field.indexed:
+                    if isinstance(value, Analyzed):
+                        items = value.items
+                    else:  # kind, aid, enriched...: few distinct values, analysed once
+                        key = (name, value)
+                        items = plain.get(key) if type(value) is str else None
+                        if items is None:
+                            items = _items(field, value)
+                            if type(value) is str:
+                                plain[key] = items
+                    length = add_items(name, docnum, items)
+                    if not field.scorable:
+                        length = 0
+                perdoc.add_field(name, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    perdoc.add_column_value(name, column, field.to_column_value(value))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _finish(self) -> None:
+        # the pool's spill directory lives in Whoosh's temp storage, whose clean-up
+        # removes files only (a large merge used to fail here with IsADirectoryError)
+        self.pool.cleanup()
+        shutil.rmtree(self.pool.tempdir, ignore_errors=True)
+        super()._finish()
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        pdr = None
+        if self.codec.length_stats:
+            pdr = _CachedLengths(self.per_document_reader(), self.docnum)
+        self.fieldwriter.add_fields(self.schema, pdr, self.pool.iter_fields())
+        self.fieldwriter.close()
+        if pdr:
+            pdr.close()
+
+
+def _drop_dead(writer, segments: list) -> list:
+    """Segments with live documents (a segment whose documents were all deleted, as the
+    entity pass leaves behind, is dropped instead of being searched through)."""
+    return [s for s in segments if s.doc_count() > 0]
+
+
+def _merge_policy(writer, segments: list) -> list:
+    """Whoosh's ``MERGE_SMALL`` plus: drop dead segments and rewrite any segment more
+    than a third deleted. Without this the entity pass (which replaces every document)
+    left the old segments in place, fully deleted, and queries walked their postings
+    too: at 10k paragraphs 11k of 22k documents searched were dead."""
+    from whoosh.reading import SegmentReader
+    from whoosh.writing import MERGE_SMALL
+
+    keep = []
+    for seg in _drop_dead(writer, segments):
+        if seg.deleted_count() * 3 > seg.doc_count_all():
+            reader = SegmentReader(writer.storage, writer.schema, seg)
+            writer.add_reader(reader)
+            reader.close()
+        else:
+            keep.append(seg)
+    return MERGE_SMALL(writer, keep)
+
+
+def _commit_segments(writer: FastWriter, segments: list, *, merge: bool, drop: bool) -> None:
+    """Commit ``writer`` (its deletions and own documents) plus finished ``segments``."""
+    t0 = time.perf_counter()
+    with _gc_paused():
+        policy = _merge_policy if merge else _drop_dead
+        final = [] if drop else _compat.merged_segments(writer, policy, merge)
+        final += [s for s in segments if s is not None]
+        if _compat.writer_has_documents(writer):
+            final.append(_compat.finalize_segment(writer))
+        else:
+            _compat.close_segment(writer)
+        _compat.commit_toc(writer, final)
+        _compat.finish_writer(writer)
+    _write_manifest(Path(writer.storage.folder))
+    analyzer.counters["s_commit"] += time.perf_counter() - t0
+
+
+def _abandon(writer: FastWriter | None) -> None:
+    """Give up an uncommitted writer and, whatever happens on the way, release its lock.
+
+    A failed commit (a full disk, say) can leave the writer half-closed, and
+    ``cancel()`` itself may fail again; the write lock must still be released, or the
+    next run in this process would find the index "busy".
+    """
+    if writer is None:
+        return
+    try:
+        if not writer.is_closed:
+            writer.cancel()
+    except Exception:
+        pass
+    finally:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None and getattr(lock, "fd", None) is not None:
+            with contextlib.suppress(Exception):
+                lock.release()
