@@ -53,6 +53,8 @@ class Hit:
     spans: tuple[Span, ...]  # ALL match spans in ``text``, sorted, non-overlapping
     snippet: str  # a window of ``text`` around the first match
     snippet_start: int  # offset of ``snippet`` in ``text``; snippet spans = spans shifted
+    cluster: str | None = None  # the reprint cluster (story) of the article, if any
+    reprints: int = 0  # how many other articles of that story there are
 
 
 @dataclass(slots=True)
@@ -67,10 +69,83 @@ class SearchResult:
     error: str | None = None  # a clear one-line message when the query is unusable
     suggestions: list[str] = field(default_factory=list)  # "did you mean" when total == 0
     terms: tuple[str, ...] = ()  # folded query strings used for highlighting
+    # with a date filter: matching articles left out because their date is unknown
+    undated: int = 0
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+SORTS: tuple[str, ...] = ("relevance", "date", "oldest")  # date: newest first
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What a search, a timeline or a count is narrowed to, besides the query.
+
+    ``since`` / ``until``: ISO days (``2019-03-01``), inclusive, on the publication date;
+    articles whose date is unknown are left out when either is given (and counted in
+    ``SearchResult.undated``). ``outlets``: the article's outlet equals one of them, in
+    either script (科創 matches 科创). An empty ``Filters`` narrows nothing.
+    """
+
+    since: str | None = None
+    until: str | None = None
+    outlets: tuple[str, ...] = ()
+
+    @property
+    def dated(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def __bool__(self) -> bool:
+        return self.dated or bool(self.outlets)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineBucket:
+    period: str  # "2019-03-05", "2019-W10", "2019-03", "2019"
+    articles: int  # distinct matching articles published in the period
+    paragraphs: int  # matching paragraphs of those articles
+    outlet: str | None = None  # when split by outlet
+
+
+@dataclass(slots=True)
+class Timeline:
+    """Matching articles and paragraphs per period of publication (an exact duplicate
+    counts once; every reprint counts: each is a publication)."""
+
+    by: str  # "day", "week", "month", "year"
+    buckets: list[TimelineBucket] = field(default_factory=list)  # by period (and outlet)
+    undated_articles: int = 0  # matching articles whose date is unknown (not in buckets)
+    undated_paragraphs: int = 0
+    error: str | None = None  # an unusable query, as in SearchResult
+
+
+@dataclass(frozen=True, slots=True)
+class OutletCount:
+    outlet: str  # as written by the first article counted ("" when unknown)
+    articles: int
+    paragraphs: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    article_id: str
+    path: str
+    title: str
+    outlet: str
+    published: str | None
+    source_credit: str
+
+
+@dataclass(slots=True)
+class Story:
+    """A reprint cluster: the same story in several articles (other outlets, the other
+    script, trimmed, retitled), earliest first; the first stands for the story."""
+
+    cluster: str
+    members: list[StoryMember] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,16 +213,62 @@ class IndexReader(Protocol):
     url: str  # where the index lives, as the registry opened it
     capabilities: Capabilities
 
-    def search(self, query: str, page: int = 1, pagelen: int = 20) -> SearchResult:
-        """The ``page``-th page of ``pagelen`` matching paragraphs, best first, with the
-        total of matching paragraphs and distinct articles. A query that cannot be used
-        gives a result with ``error`` set to one line saying why (never an exception); a
-        query without hits gives ``suggestions``."""
+    def search(
+        self,
+        query: str,
+        page: int = 1,
+        pagelen: int = 20,
+        *,
+        filters: Filters | None = None,
+        sort: str = "relevance",
+        all_copies: bool = False,
+    ) -> SearchResult:
+        """The ``page``-th page of ``pagelen`` matching paragraphs, with the total of
+        matching paragraphs and distinct articles.
+
+        ``sort``: ``relevance`` (best first), ``date`` (newest first) or ``oldest``;
+        undated articles come last in either date order, ties keep relevance order.
+        ``filters`` narrow by publication date and outlet. A reprint cluster (a story)
+        shows through its earliest article only, with ``Hit.reprints`` counting the
+        others, unless ``all_copies``. A query that cannot be used gives a result with
+        ``error`` set to one line saying why (never an exception); a query without hits
+        gives ``suggestions``. An unknown ``sort`` is an ``error`` too."""
+        ...
+
+    def timeline(
+        self,
+        query: str,
+        *,
+        filters: Filters | None = None,
+        by: str | None = None,
+        by_outlet: bool = False,
+    ) -> Timeline:
+        """Matching articles and paragraphs per period of publication: ``by`` day, week
+        (ISO weeks), month or year; ``None`` chooses from the span of the hits. An empty
+        query counts every article. Every reprint counts (each is a publication)."""
+        ...
+
+    def outlets(
+        self, query: str | None = None, *, filters: Filters | None = None, limit: int = 100
+    ) -> list[OutletCount]:
+        """Matching articles and paragraphs per outlet, most articles first (every
+        article when ``query`` is empty or ``None``)."""
+        ...
+
+    def stories(self, query: str | None = None, *, filters: Filters | None = None) -> list[Story]:
+        """The reprint clusters of two or more articles (every one, or those with an
+        article matching ``query`` and ``filters``), the earliest first in each; the
+        stories are ordered by their first article's publication, newest first."""
+        ...
+
+    def story(self, cluster: str) -> Story | None:
+        """One reprint cluster, or ``None``."""
         ...
 
     def facets(self, query: str, limit: int = 10) -> dict[str, list[tuple[str, int]]]:
         """The most frequent entities of each type among the query's best hits:
-        ``{type: [(entity as written, paragraphs), ...]}``; every type is a key."""
+        ``{type: [(entity as written, paragraphs), ...]}``; every type is a key, and so
+        are ``"outlet"`` and ``"year"`` (publication years, as ``"2019"``)."""
         ...
 
     def article(self, article_id: str) -> StoredArticle | None:
@@ -231,6 +352,15 @@ class IndexWriter(Protocol):
         """The entity pass: recognise entities in every paragraph not yet enriched (and
         add its jieba words), committing as it goes so that an interrupted pass
         resumes. Returns the paragraphs enriched. Raises like :meth:`update`."""
+        ...
+
+    def cluster_stories(
+        self, *, progress: Progress | None = None, cancel: threading.Event | None = None
+    ) -> int:
+        """Group near-duplicate articles into reprint clusters (stories), joining the
+        articles added since the last call to the stored clusters and dropping deleted
+        ones; the clusters are stored with the index. Returns the number of articles
+        whose cluster changed. Raises like :meth:`update`."""
         ...
 
     def add_or_update(self, articles: Iterable[Article]) -> UpdateReport:
