@@ -267,12 +267,14 @@ class Library:
         cls,
         path: str | os.PathLike[str] | None = None,
         *,
-        timeout: float = BUSY_TIMEOUT,
+        timeout: float | None = None,
         clock: Callable[[], str] = now,
     ) -> Library:
         """Open (creating or migrating) the library at ``path`` (default:
-        ``default_home() / "library.sqlite3"``)."""
+        ``default_home() / "library.sqlite3"``); a writer waits up to ``timeout`` seconds
+        (default :data:`BUSY_TIMEOUT`) for another one."""
         target = Path(path) if path is not None else default_path()
+        timeout = BUSY_TIMEOUT if timeout is None else timeout
         with _translated(target):
             target.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(
@@ -650,8 +652,7 @@ def _translated(path: Path) -> Iterator[None]:
         text = str(exc)
         if "locked" in text or "busy" in text:
             raise LibraryBusy(
-                f"library {path} is busy: another g60-reader kept it locked for over"
-                f" {BUSY_TIMEOUT:.0f} s; try again"
+                f"library {path} is busy: another g60-reader kept it locked too long; try again"
             ) from None
         raise LibraryUnavailable(f"cannot use library {path}: {text}") from None
     except sqlite3.DatabaseError as exc:  # not a database, malformed
