@@ -11,11 +11,12 @@ Queries that read "every hit" (saved-search counts, ``saved run``, ``export``, `
 read at most ``--cap`` hits (default 10,000, best first); the total printed is the
 backend's full count.
 
-Filters (``--since``, ``--until``, ``--outlet``, ``--sort``) arrive with their own issue:
-they become options through :func:`filter_options`, are collected by :func:`filters_of`
-into the dict a saved search stores, and are applied in :func:`search_hits` (today every
-dict is empty, and a saved search holding filters this version cannot apply is refused
-rather than run without them).
+Filters (``--since``, ``--until``, ``--outlet``, ``--sort``) arrive as options with their
+own issue: they go on the commands through :func:`filter_options`, are collected by
+:func:`filters_of` into the dict a saved search stores (dates as the user typed them, so
+``--since 今天`` is today at every run), and :func:`search_hits` hands them to the
+backend as the contract's ``Filters`` and ``sort``. A backend that cannot filter yet, an
+unknown key or an unreadable date is refused on one line, never ignored.
 """
 
 from __future__ import annotations
@@ -126,17 +127,15 @@ def search_hits(
     cap: int,
     on_total: Callable[[int], None] | None = None,
 ) -> tuple[SearchResult, Iterator[Hit]]:
-    """The first page of ``query`` (its totals) and an iterator over at most ``cap`` hits.
-    Filters are applied here once the backend takes them."""
-    from g60_reader.tui.workbench import QueryError, first_page, iter_hits
+    """The first page of ``query`` narrowed by ``filters`` (the dict a saved search
+    stores: dates as typed, read again at every run) and an iterator over at most
+    ``cap`` hits."""
+    from g60_reader.tui.workbench import first_page, iter_hits, search_options
 
-    if filters:
-        raise QueryError(
-            f"filters {json.dumps(filters, ensure_ascii=False)} cannot be applied by this"
-            " version of g60-reader"
-        )
-    first = first_page(backend, query)
-    return first, iter_hits(backend, query, cap=cap, first=first, on_total=on_total)
+    options = search_options(filters)
+    first = first_page(backend, query, options=options)
+    hits = iter_hits(backend, query, cap=cap, options=options, first=first, on_total=on_total)
+    return first, hits
 
 
 def _printable(text: object) -> str:

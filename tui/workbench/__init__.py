@@ -19,8 +19,8 @@ memory for a result nobody reads in full.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from g60_reader.index.contract import Hit, IndexReader, SearchResult
@@ -35,12 +35,71 @@ class QueryError(ValueError):
     """The backend could not use the query; the message is one line saying why."""
 
 
-def first_page(backend: IndexReader, query: str, pagelen: int = PAGE) -> SearchResult:
-    """The first page of ``query``; raises :class:`QueryError` for an unusable query."""
-    result = backend.search(query, page=1, pagelen=pagelen)
+FILTER_KEYS = ("since", "until", "outlets", "sort")
+
+
+def search_options(filters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The backend's ``search`` keywords for a filter dict as a saved search stores it:
+    ``since`` / ``until`` as the user typed them (``2019-03``, ``今天``, ``近7天``: read
+    by :func:`g60_reader.index.when.parse_range` at every run, so "today" stays today),
+    ``outlets`` (a list, or one name), ``sort`` (``relevance``, ``date``, ``oldest``).
+    Raises :class:`QueryError` for an unknown key or a date that cannot be read."""
+    if not filters:
+        return {}
+    unknown = sorted(set(filters) - set(FILTER_KEYS))
+    if unknown:
+        raise QueryError(
+            f"unknown filter {', '.join(unknown)} (this g60-reader knows {', '.join(FILTER_KEYS)})"
+        )
+    from g60_reader.index.contract import Filters
+    from g60_reader.index.when import WhenError, parse_range
+
+    since, until = filters.get("since"), filters.get("until")
+    try:
+        days = parse_range(str(since) if since else None, str(until) if until else None)
+    except WhenError as exc:
+        raise QueryError(str(exc)) from None
+    outlets = filters.get("outlets") or ()
+    if isinstance(outlets, str):
+        outlets = (outlets,)
+    narrowed = Filters(
+        since=days.start.isoformat() if days.start else None,
+        until=days.end.isoformat() if days.end else None,
+        outlets=tuple(str(o) for o in outlets),
+    )
+    options: dict[str, Any] = {}
+    if narrowed:
+        options["filters"] = narrowed
+    if filters.get("sort"):
+        options["sort"] = str(filters["sort"])
+    return options
+
+
+def _search(
+    backend: IndexReader, query: str, page: int, pagelen: int, options: dict[str, Any]
+) -> SearchResult:
+    try:
+        result = backend.search(query, page=page, pagelen=pagelen, **options)
+    except TypeError:
+        if not options:
+            raise
+        raise QueryError(
+            f"{backend.url} cannot filter or sort a search yet ({', '.join(options)})"
+        ) from None
     if result.error:
         raise QueryError(f"bad query {query!r}: {result.error}")
     return result
+
+
+def first_page(
+    backend: IndexReader,
+    query: str,
+    pagelen: int = PAGE,
+    options: dict[str, Any] | None = None,
+) -> SearchResult:
+    """The first page of ``query`` (with the backend's ``search`` keywords ``options``,
+    see :func:`search_options`); raises :class:`QueryError` for an unusable query."""
+    return _search(backend, query, 1, pagelen, options or {})
 
 
 def iter_hits(
@@ -48,14 +107,17 @@ def iter_hits(
     query: str,
     *,
     cap: int = HIT_CAP,
+    options: dict[str, Any] | None = None,
     first: SearchResult | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> Iterator[Hit]:
-    """Every hit of ``query``, best first, at most ``cap`` of them, fetched a page at a
-    time (``first`` is the first page when the caller has it already). ``on_total`` is
-    told the number of hits that will come (``min(total, cap)``) once it is known.
-    Raises :class:`QueryError` for an unusable query, and the backend's errors."""
-    result = first if first is not None else first_page(backend, query)
+    """Every hit of ``query``, in the backend's order, at most ``cap`` of them, fetched a
+    page at a time (``first`` is the first page when the caller has it already).
+    ``on_total`` is told the number of hits that will come (``min(total, cap)``) once it
+    is known. Raises :class:`QueryError` for an unusable query, and the backend's
+    errors."""
+    options = options or {}
+    result = first if first is not None else _search(backend, query, 1, PAGE, options)
     wanted = min(result.total, cap)
     if on_total is not None:
         on_total(wanted)
@@ -71,13 +133,21 @@ def iter_hits(
         if done >= wanted or len(result.hits) < pagelen:
             return
         page += 1
-        result = backend.search(query, page=page, pagelen=pagelen)
-        if result.error:
-            raise QueryError(f"bad query {query!r}: {result.error}")
+        result = _search(backend, query, page, pagelen, options)
 
 
 def hit_key(hit: Hit) -> HitKey:
     return (hit.article_id, hit.paragraph)
 
 
-__all__ = ["HIT_CAP", "PAGE", "HitKey", "QueryError", "first_page", "hit_key", "iter_hits"]
+__all__ = [
+    "FILTER_KEYS",
+    "HIT_CAP",
+    "PAGE",
+    "HitKey",
+    "QueryError",
+    "first_page",
+    "hit_key",
+    "iter_hits",
+    "search_options",
+]
