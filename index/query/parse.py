@@ -190,12 +190,12 @@ class _Parser:
         while (tok := self.peek()) is not None and tok.kind == "OR":
             self.take()
             parts.append(self.and_expr(fld))
-        parts = [p for p in parts if p is not None]
-        if not parts:
+        found = [p for p in parts if p is not None]
+        if not found:
             return None
-        if len(parts) > 1 and any(isinstance(p, Q.Not) for p in parts):
+        if len(found) > 1 and any(isinstance(p, Q.Not) for p in parts):
             raise QueryError("OR cannot join an excluded term (write the exclusion outside)")
-        return parts[0] if len(parts) == 1 else Q.Or(tuple(parts))
+        return found[0] if len(found) == 1 else Q.Or(tuple(found))
 
     def and_expr(self, fld: str | None) -> Q.Node | None:
         parts: list[Q.Node] = []
@@ -276,8 +276,9 @@ class _Parser:
         if fld in ENTITY_ALIASES:
             return self._entity(ENTITY_ALIASES[fld], pieces, negated)
         field_name = fld or "body"
-        qs = [self._text(field_name, piece, negated) for piece in pieces]
-        qs = [q for q in qs if q is not None]
+        qs = [
+            q for q in (self._text(field_name, piece, negated) for piece in pieces) if q is not None
+        ]
         if not qs:
             return None
         q = qs[0] if len(qs) == 1 else Q.And(tuple(qs))

@@ -394,7 +394,9 @@ class MemoryBackend:
             terms = doc.title_terms if node.field == "title" else doc.outlet_terms
             return any(t.startswith(node.char) for t in terms)
         if isinstance(node, Q.Prefix) and node.field == "adate":
-            return bool(doc.article.published) and doc.article.published[:10].startswith(node.text)
+            return (doc.article.published or "")[:10].startswith(node.text) and bool(
+                doc.article.published
+            )
         if isinstance(node, Q.And):
             return all(self._article_matches(c, doc) for c in node.children)
         if isinstance(node, Q.Or):
@@ -414,12 +416,14 @@ class MemoryBackend:
             result.error = parsed.error
             return [], result
         result.terms = parsed.terms
+        query_node = parsed.query
+        assert query_node is not None  # (parse gives a query or an error)
         out = []
         undated: set[str] = set()
         for doc in self._originals():
             reason = filter_reason(doc.article.published, doc.article.outlet, filters)
             for para in doc.paragraphs:
-                score = self._matches(parsed.query, doc, para)
+                score = self._matches(query_node, doc, para)
                 if not score:
                     continue
                 if reason == "undated":
@@ -510,13 +514,13 @@ class MemoryBackend:
             shown: dict[tuple[str, str], str] = {}
             articles: set[str] = set()
             for _score, doc, para in found:
+                seen: set[tuple[str, str]] = set()
                 for e in para.entities or ():
-                    key = (e.type, analyzer.fold_normalise(e.text))
-                    shown.setdefault(key, e.text)
-                for etype, key in {
-                    (e.type, analyzer.fold_normalise(e.text)) for e in para.entities or ()
-                }:
-                    counts[etype][key] += 1
+                    pair = (e.type, analyzer.fold_normalise(e.text))
+                    shown.setdefault(pair, e.text)
+                    seen.add(pair)
+                for etype, value in seen:
+                    counts[etype][value] += 1
                 if doc.article.id not in articles:
                     articles.add(doc.article.id)
                     if doc.article.outlet:

@@ -320,7 +320,7 @@ def update(
         jobs: list[_Job] = []
         seen_src: set[str] = set()
         resolved_dirs: dict[str, str] = {}
-        for i, item in enumerate(iter_source_files(list(paths))):
+        for i, item in enumerate(iter_source_files([os.fspath(p) for p in paths])):
             if isinstance(item, ReadError):
                 report.failed.append((item.path, item.reason))
                 continue
@@ -505,7 +505,6 @@ class _RunState:
                 _merge_lexicon(self.lexicon, words.items())
                 _save_lexicon(self.index_dir, self.lexicon)
             _commit_segments(writer, [], merge=final, drop=False)
-            writer = None
         finally:
             _abandon(writer)
 
@@ -704,7 +703,6 @@ def add_articles(
                 report.paragraphs += len(article.paragraphs)
             _merge_lexicon(state.lexicon, words.items())
             state.commit(writer, [], final=True)
-            writer = None
         finally:
             _abandon(writer)
     return report
@@ -734,7 +732,6 @@ def delete_articles(
                     state.forget([aid])
                     removed += 1
             state.commit(writer, [], final=True)
-            writer = None
         finally:
             _abandon(writer)
     return removed

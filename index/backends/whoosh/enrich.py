@@ -69,7 +69,7 @@ def _batches(todo: list[str], batch_articles: int | None) -> Callable[..., list[
 
     def cut(searcher) -> list[tuple]:
         nonlocal pos
-        out = []
+        out: list[tuple] = []
         paragraphs = 0
         while pos < len(todo):
             if batch_articles is not None:
@@ -211,7 +211,6 @@ def enrich(
             _check_cancel(cancel)
             _save_lexicon(index_dir, state.lexicon)
             _commit_segments(writer, [], merge=True, drop=False)
-            writer = None
         finally:
             if pool is not None:
                 pool.terminate()

@@ -12,6 +12,7 @@ import shutil
 import time
 import uuid
 from pathlib import Path
+from typing import BinaryIO
 
 from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
@@ -48,7 +49,7 @@ class WriteLock:
 
     def __init__(self, index_dir: Path) -> None:
         self.path = index_dir / LOCK_NAME
-        self._fh = None
+        self._fh: BinaryIO | None = None
 
     def acquire(self, wait: bool = False, poll: float = 0.2) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

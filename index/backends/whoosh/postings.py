@@ -51,7 +51,7 @@ def positions_items(poses: dict[str, list[int]]) -> PostingItems:
 def body_items(analysis: ParagraphAnalysis) -> PostingItems:
     """The ``body`` items of a paragraph: positions, weights with the word bonus."""
     bonus = analysis.bonus
-    body = []
+    body: PostingItems = []
     append = body.append
     single = _SINGLE_POSITION
     weights = _WEIGHTS

@@ -96,6 +96,9 @@ class _View:
         self._counts: dict[str, tuple[int, int]] = {}
         self._unenriched: bool | None = None
         self._fast: FastSearcher | bool | None = False  # False: not tried yet
+        # pinyin from the bigrams (see _derive_pinyin): term frequencies, answers
+        self.body_terms: _BodyTerms | None = None
+        self.derived: dict[tuple[str, int], list[str]] = {}
         self._parents_array: np.ndarray | None = None
 
     @property
@@ -349,6 +352,7 @@ class WhooshBackend:
             view = self._view()
             start = (page - 1) * pagelen
             fast = view.fast if self.fast else None
+            assert parsed.query is not None  # (parse gives a query or an error)
             wq = to_whoosh(parsed.query)
             if fast is not None:
                 top = self._search_fast(view, fast, wq, start + pagelen, result)
@@ -457,10 +461,12 @@ class WhooshBackend:
             view = self._view()
             s = view.searcher
             fast = view.fast if self.fast else None
+            assert parsed.query is not None
+            wq = to_whoosh(parsed.query)
             if fast is not None:
-                docnums = [d for d, _score in fast.run(to_whoosh(parsed.query), FACET_SCAN)[2]]
+                docnums = [d for d, _score in fast.run(wq, FACET_SCAN)[2]]
             else:
-                top = s.search(to_whoosh(parsed.query), limit=FACET_SCAN)
+                top = s.search(wq, limit=FACET_SCAN)
                 docnums = [top.docnum(k) for k in range(top.scored_length())]
             counts: dict[str, Counter[str]] = {t: Counter() for t in ENTITY_TYPES}
             shown: dict[tuple[str, str], str] = {}
@@ -670,7 +676,11 @@ class _TermTable:
         terms = _compat.terms_reader(reader)
         tindex = _compat.term_hash_file(terms)
         dbfile = tindex.dbfile
-        self.fieldnum = _compat.field_number(terms, fieldname)
+        self.fieldnum: int = -1
+        number = _compat.field_number(terms, fieldname)
+        if number is None:  # the segment has no term of this field
+            return
+        self.fieldnum = number
         if tindex.hashtype != 0:
             raise Unsupported("hash function")
         buf = _compat.file_buffer(dbfile)
@@ -790,7 +800,7 @@ class _BodyTerms:
         try:
             for sub, _offset in searcher.leaf_searchers():
                 table = _TermTable(sub.reader(), "body")
-                if table.fieldnum is not None:
+                if table.fieldnum >= 0:
                     self.tables.append(table)
         except Exception:  # not a layout we can read: Whoosh's lookups
             self.tables = None
@@ -854,10 +864,10 @@ class _BodyTerms:
 
 
 def _body_terms(view: _View) -> _BodyTerms:
-    terms = getattr(view, "_g60_body_terms", None)
+    terms = view.body_terms
     if terms is None:
-        terms = view._g60_body_terms = _BodyTerms(view.searcher)
-        view._g60_derived = {}
+        terms = view.body_terms = _BodyTerms(view.searcher)
+        view.derived = {}
     return terms
 
 
@@ -878,7 +888,7 @@ def _derive_pinyin(view: _View, key: str, limit: int = PINYIN_EXPANSIONS) -> lis
     ``PINYIN_SINGLE_CHARS``), ranked by the number of distinct terms that start with
     them. Initials-only keys give nothing. Cached per key and index generation."""
     terms = _body_terms(view)
-    derived: dict[tuple[str, int], list[str]] = view._g60_derived
+    derived = view.derived
     cached = derived.get((key, limit))
     if cached is not None:
         return cached
@@ -910,14 +920,14 @@ def _derive_pinyin(view: _View, key: str, limit: int = PINYIN_EXPANSIONS) -> lis
         penalty = PINYIN_APOSTROPHE_PENALTY if pinyin.needs_apostrophe(syllables) else 1
         for word, n in words:
             scores[word] = max(scores.get(word, 0.0), n / penalty)
-    chars = sorted(singles, key=lambda c: -singles[c])[: min(PINYIN_SINGLE_CHARS, limit)]
+    single_chars = sorted(singles, key=lambda c: -singles[c])[: min(PINYIN_SINGLE_CHARS, limit)]
     out: list[str] = []
     for word in sorted(scores, key=lambda w: -scores[w]):
-        if len(out) >= limit - len(chars):
+        if len(out) >= limit - len(single_chars):
             break
         if key in pinyin.keys(word):  # read as the lexicon would read it
             out.append(word)
-    out += chars
+    out += single_chars
     if len(derived) >= COUNT_CACHE:
         derived.pop(next(iter(derived)))
     derived[(key, limit)] = out

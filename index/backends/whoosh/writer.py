@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from whoosh.util.numeric import length_to_byte
@@ -196,7 +196,7 @@ class _TermPool:
             with contextlib.suppress(OSError):
                 os.remove(path)
 
-    def iter_fields(self) -> Iterator[tuple[str, Iterator[tuple[bytes, list]]]]:
+    def iter_fields(self) -> Iterator[tuple[str, Iterable[tuple[bytes, list]]]]:
         """``(fieldname, terms)`` in field order; ``terms`` yields ``(btext, [docnum,
         weight, vbytes, ...])`` in term order (each must be consumed before the next
         field is asked for)."""
@@ -329,6 +329,7 @@ class FastWriter(SegmentWriter):
                     continue
                 length = 0
                 if field.indexed:
+                    items: list | None
                     if isinstance(value, Analyzed):
                         items = value.items
                     else:  # kind, aid, enriched...: few distinct values, analysed once
