@@ -9,10 +9,12 @@ timeline and outlet counts, stories ordered by who published first.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from g60_reader.corpus.model import Article
+import numpy as np
+
 from g60_reader.index.analyzer import fold_normalise
 from g60_reader.index.contract import (
     Filters,
@@ -77,7 +79,7 @@ def sort_hits(rows: Iterable[tuple], sort: str) -> list[tuple]:
     return dated + undated
 
 
-def outlet_counts(rows: Iterable[tuple[Article, int]], limit: int = 100) -> list[OutletCount]:
+def outlet_counts(rows: Iterable[tuple[Any, int]], limit: int = 100) -> list[OutletCount]:
     """``(article, matching paragraphs)`` rows -> articles and paragraphs per outlet."""
     articles: dict[str, set[str]] = {}
     paragraphs: dict[str, int] = {}
@@ -122,48 +124,106 @@ def stories_of(members: dict[str, list[Any]]) -> list[Story]:
     return dated + undated
 
 
+_EPOCH = dt.date(1970, 1, 1)
+UNDATED = -(10**6)  # the day number of an article whose date is unknown
+
+
+def day_number(published: str | None) -> int:
+    """Days since 1970-01-01 of an ISO date or date-time; ``UNDATED`` when unknown."""
+    if not published:
+        return UNDATED
+    try:
+        return (dt.date.fromisoformat(published[:10]) - _EPOCH).days
+    except ValueError:
+        return UNDATED
+
+
+def timeline_counts(
+    days: np.ndarray,
+    paragraphs: np.ndarray,
+    *,
+    by: str | None = None,
+    outlets: np.ndarray | None = None,
+    outlet_names: Sequence[str] = (),
+) -> Timeline:
+    """Matching articles as arrays -> a timeline. ``days``: each article's
+    :func:`day_number`; ``paragraphs``: its matching paragraphs; ``outlets``: its outlet
+    code (an index into ``outlet_names``) when split by outlet. ``by`` ``None`` chooses
+    the period from the span of the dated articles. A period key is worked out once per
+    distinct day (a million articles have a few thousand)."""
+    from g60_reader.index.timeline import choose_period, period_key
+
+    days = np.asarray(days, dtype=np.int64)
+    paragraphs = np.asarray(paragraphs, dtype=np.int64)
+    dated = days != UNDATED
+    timeline = Timeline(
+        by=by or "month",
+        undated_articles=int(np.count_nonzero(~dated)),
+        undated_paragraphs=int(paragraphs[~dated].sum()),
+    )
+    if not dated.any():
+        return timeline
+    days, paragraphs = days[dated], paragraphs[dated]
+    if by is None:
+        by = choose_period(
+            _EPOCH + dt.timedelta(int(days.min())), _EPOCH + dt.timedelta(int(days.max()))
+        )
+    timeline.by = by
+    unique, inverse = np.unique(days, return_inverse=True)
+    keys = [period_key((_EPOCH + dt.timedelta(int(d))).isoformat(), by) for d in unique]
+    period_names, period_of_day = np.unique(np.asarray(keys), return_inverse=True)
+    period = period_of_day[inverse]
+    if outlets is None:
+        arts = np.bincount(period, minlength=len(period_names))
+        paras = np.bincount(period, weights=paragraphs, minlength=len(period_names))
+        timeline.buckets = [
+            TimelineBucket(str(name), int(a), int(p))
+            for name, a, p in zip(period_names, arts, paras, strict=True)
+            if a
+        ]
+        return timeline
+    codes = np.asarray(outlets, dtype=np.int64)[dated]
+    width = max(len(outlet_names), int(codes.max()) + 1 if codes.size else 1)
+    cell = period * width + codes
+    arts = np.bincount(cell, minlength=len(period_names) * width)
+    paras = np.bincount(cell, weights=paragraphs, minlength=len(period_names) * width)
+    cells = [c for c in np.flatnonzero(arts)]
+    cells.sort(key=lambda c: (period_names[c // width], outlet_key(outlet_names[c % width])))
+    timeline.buckets = [
+        TimelineBucket(
+            str(period_names[c // width]), int(arts[c]), int(paras[c]), outlet_names[c % width]
+        )
+        for c in cells
+    ]
+    return timeline
+
+
 def timeline_of(
     rows: Iterable[tuple[Any, int]], *, by: str | None = None, by_outlet: bool = False
 ) -> Timeline:
-    """``(article, matching paragraphs)`` rows (one or more per article) -> a timeline:
-    articles and paragraphs per period of publication (``by``: day, week, month, year;
-    ``None`` chooses from the span)."""
-    import datetime as dt
-
-    from g60_reader.index.timeline import choose_period, period_key
-
-    per_article: dict[str, tuple[Any, int]] = {}
+    """``(article, matching paragraphs)`` rows (one or more per article) -> a timeline
+    (:func:`timeline_counts`)."""
+    per_article: dict[str, list] = {}
     for article, n in rows:
-        prev = per_article.get(article.id)
-        per_article[article.id] = (article, n + (prev[1] if prev else 0))
-    dated = [(a, n) for a, n in per_article.values() if a.published]
-    undated = [(a, n) for a, n in per_article.values() if not a.published]
-    if by is None:
-        days = sorted(a.published[:10] for a, _n in dated)
-        by = (
-            choose_period(dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1]))
-            if days
-            else "month"
-        )
-    counts: dict[tuple[str, str | None], list[int]] = {}
-    shown: dict[str, str] = {}
-    for article, n in dated:
-        outlet = None
-        if by_outlet:
-            outlet = outlet_key(article.outlet)
-            shown.setdefault(outlet, article.outlet)
-        cell = counts.setdefault((period_key(article.published, by), outlet), [0, 0])
-        cell[0] += 1
-        cell[1] += n
-    buckets = [
-        TimelineBucket(period, a, p, shown[outlet] if outlet is not None else None)
-        for (period, outlet), (a, p) in sorted(
-            counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
-        )
-    ]
-    return Timeline(
+        cell = per_article.get(article.id)
+        if cell is None:
+            per_article[article.id] = [article, n]
+        else:
+            cell[1] += n
+    articles = [a for a, _n in per_article.values()]
+    codes: dict[str, int] = {}
+    names: list[str] = []
+    outlet_codes = []
+    for a in articles:
+        key = outlet_key(a.outlet)
+        if key not in codes:
+            codes[key] = len(names)
+            names.append(a.outlet)
+        outlet_codes.append(codes[key])
+    return timeline_counts(
+        np.asarray([day_number(a.published) for a in articles], dtype=np.int64),
+        np.asarray([n for _a, n in per_article.values()], dtype=np.int64),
         by=by,
-        buckets=buckets,
-        undated_articles=len(undated),
-        undated_paragraphs=sum(n for _a, n in undated),
+        outlets=np.asarray(outlet_codes, dtype=np.int64) if by_outlet else None,
+        outlet_names=names,
     )

@@ -214,6 +214,10 @@ class StoryClusters:
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._slot
 
+    def ids(self) -> list[str]:
+        """Every article id known (clustered or not)."""
+        return list(self._slot)
+
     def cluster_of(self, article_id: str) -> str | None:
         """The stable id of the article's story cluster; ``None`` when the article is not
         known or no other article is a copy of it."""

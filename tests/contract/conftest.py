@@ -7,13 +7,15 @@ and rare words, names, Latin tokens and dates. Every backend indexes the same fo
 with the same deterministic entity recogniser (names found by string search), so that
 hit sets can be compared exactly.
 
-Backends: ``memory`` (the reference), ``whoosh``; ``opensearch`` joins when the
-backend exists (a real node, started once per session by ``tests/opensearch``).
+Backends: ``memory`` (the reference), ``whoosh`` and ``opensearch`` (a real node, started
+once per session by the root plugin ``tests/opensearch_node.py``; its tests are marked
+``opensearch``; the index gets a name of its own per session and is deleted at the end).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -122,10 +124,23 @@ def write_corpus(root: Path) -> Path:
     # an exact duplicate of article 1, converted to Traditional, under another name
     copy = to_traditional((news / "txt" / "001.txt").read_text(encoding="utf-8"))
     (news / "txt" / "001-mirror.txt").write_text(copy, encoding="utf-8")
+    # reprints: one wire story, retitled, trimmed, credited, in both scripts, later
+    story = [_paragraph(rng) + _paragraph(rng) + _paragraph(rng) for _ in range(5)]
+    (news / "wire").mkdir()
+    versions = [
+        ("长三角协同创新大会开幕", "2023年6月1日　新华网", story, ""),
+        ("协同创新大会在嘉兴开幕", "2023年6月1日　澎湃新闻", story[:4], "（来源：新华网）"),
+        ("長三角大會開幕", "2023年6月2日　人民网", story[1:], "（责任编辑：王芳）"),
+    ]
+    for n, (title, line, paras, tail) in enumerate(versions):
+        text = "\n".join([title, line, *paras, *([tail] if tail else [])]) + "\n"
+        if n == 2:
+            text = to_traditional(text)
+        (news / "wire" / f"story-{n}.txt").write_text(text, encoding="utf-8")
     return news
 
 
-BACKENDS = ["memory", "whoosh"]
+BACKENDS = ["memory", "whoosh", pytest.param("opensearch", marks=pytest.mark.opensearch)]
 
 
 @pytest.fixture(scope="session")
@@ -141,15 +156,34 @@ def backend(request, contract_corpus, tmp_path_factory):
     name = request.param
     if name == "memory":
         url = f"memory:contract-{id(contract_corpus)}"
+    elif name == "opensearch":
+        node = request.getfixturevalue("opensearch_url")
+        url = f"opensearch+{node}/g60-contract-{os.getpid()}"
     else:
         url = f"whoosh:{tmp_path_factory.mktemp('contract-whoosh') / 'index'}"
     b = open_backend(url)
+    if name == "opensearch" and b.exists():  # left by an earlier session with this pid
+        _drop_index(node, url)
     if not b.exists():
         report = b.update([contract_corpus], procs=1)
         assert report.failed == [], report.failed
         b.enrich(recognise)
+        b.cluster_stories()
     yield b
     b.close()
+    if name == "opensearch":
+        _drop_index(node, url)
+
+
+def _drop_index(node: str, url: str) -> None:
+    """Delete a session's OpenSearch index and its template."""
+    from opensearchpy import OpenSearch
+
+    client = OpenSearch(hosts=[node], timeout=30)
+    index = url.rsplit("/", 1)[1]
+    client.indices.delete(index=index, ignore_unavailable=True)
+    client.indices.delete_index_template(name=f"g60-reader-{index}", ignore=[404])
+    client.close()
 
 
 @pytest.fixture(scope="session")
@@ -160,6 +194,7 @@ def reference(contract_corpus):
     if not b.exists():
         b.update([contract_corpus], procs=1)
         b.enrich(recognise)
+        b.cluster_stories()
     return b
 
 

@@ -119,6 +119,7 @@ def _ours(name: str) -> bool:
     return (
         name.startswith((f"_{INDEX_NAME}_", f"{INDEX_NAME}_", f"{INDEX_NAME}.tmp", ".tmp-"))
         or name.startswith((LEXICON_NAME, PINYIN_NAME))
+        or name.startswith((".g60-articles", ".g60-stories", ".g60-reprints"))
         or name in (LOCK_NAME, META_NAME, MANIFEST_NAME)
     )
 
@@ -186,6 +187,11 @@ def _write_manifest(index_dir: Path) -> None:
         index_dir / MANIFEST_NAME,
         json.dumps({"generation": latest[0], "files": files}).encode("utf-8"),
     )
+    with contextlib.suppress(Exception):  # article tables of segments merged away
+        from .articles import remove_stale_tables
+
+        ix = FileStorage(str(index_dir)).open_index(INDEX_NAME)
+        remove_stale_tables(index_dir, {seg.segid for seg in _compat.index_segments(ix)})
 
 
 def _damaged(index_dir: Path, reason: str) -> IndexDamaged:

@@ -36,26 +36,32 @@ from g60_reader.corpus.model import ENTITY_TYPES, Article, EntitySpan, Paragraph
 from g60_reader.index import pinyin
 from g60_reader.index.analyzer import find_spans, fold_normalise, is_han
 from g60_reader.index.contract import (
+    SORTS,
     ArticleSummary,
     Capabilities,
+    Filters,
     Hit,
     IndexStats,
+    OutletCount,
     Recogniser,
     SearchResult,
     StoredArticle,
+    Story,
+    Timeline,
     UpdateReport,
 )
 from g60_reader.index.errors import BackendError, IndexUnavailable
 from g60_reader.index.paths import resolve_index_dir
 from g60_reader.index.pinyin import full_key, is_pinyin_query
 from g60_reader.index.query import parse
+from g60_reader.index.results import snippet, stories_of, timeline_counts
+from g60_reader.index.timeline import PERIODS
 
 from . import _compat, store
+from .articles import STORIES_NAME, ArticleTable
 from .fastpath import FastSearcher, Unsupported
 from .translate import to_whoosh
 
-SNIPPET_CHARS = 60
-SNIPPET_BEFORE = 20
 PINYIN_EXPANSIONS = 8
 PINYIN_SINGLE_CHARS = 2  # of the expansions, at most this many single characters
 PINYIN_BEAM = 32  # partial words kept per syllable when deriving from bigrams
@@ -87,7 +93,11 @@ class _PageCollector(TopCollector):
 class _View:
     """One searcher plus what we derive from it (parents, article metadata)."""
 
-    def __init__(self, ix) -> None:
+    def __init__(self, ix, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._articles: ArticleTable | None = None
+        self._has_stories: bool | None = None
+        self._stamp: tuple[int, int] | None = None
         self.searcher = ix.searcher()
         _cache_lengths(self.searcher)
         self.checked = time.monotonic()
@@ -111,6 +121,41 @@ class _View:
             except Unsupported:
                 self._fast = None
         return self._fast  # type: ignore[return-value]
+
+    def _stories_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = (self.index_dir / STORIES_NAME).stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
+    @property
+    def has_stories(self) -> bool:
+        """Whether reprint clusters have been computed for this index."""
+        if self._has_stories is None:
+            self._stamp = self._stories_stamp()
+            self._has_stories = self._stamp is not None and self._stamp[1] > 2
+        return self._has_stories
+
+    def stories_changed(self) -> bool:
+        """Whether the reprint clusters were recomputed since this view read them."""
+        read = self._has_stories is not None or self._articles is not None
+        return read and self._stories_stamp() != self._stamp
+
+    def forget_articles(self) -> None:
+        self._articles = None
+        self._has_stories = None
+
+    @property
+    def articles(self) -> ArticleTable:
+        """Article-level arrays (day, outlet, story, copy) of this searcher."""
+        if self._articles is None:
+            fast = self.fast
+            self._stamp = self._stories_stamp()
+            self._articles = ArticleTable(
+                self.searcher, self.index_dir, fast.live if fast is not None else None
+            )
+        return self._articles
 
     @property
     def parents_array(self) -> np.ndarray:
@@ -254,7 +299,7 @@ class WhooshBackend:
         view: _View | None = getattr(self._local, "view", None)
         now = time.monotonic()
         if view is None:
-            view = _View(self._index())
+            view = _View(self._index(), self.index_dir)
             self._local.view = view
             self._views.append(view)
         elif now - view.checked >= REFRESH_INTERVAL:
@@ -262,11 +307,13 @@ class WhooshBackend:
             if not view.searcher.up_to_date():
                 self._ix = store.open_index(self.index_dir) or self._index()
                 old = view
-                view = _View(self._ix)
+                view = _View(self._ix, self.index_dir)
                 self._local.view = view
                 self._views.append(view)
                 self._views.remove(old)
                 old.close()
+            elif view.stories_changed():
+                view.forget_articles()  # new reprint clusters, same documents
         return view
 
     def searcher(self):
@@ -335,7 +382,16 @@ class WhooshBackend:
 
     # -- search ------------------------------------------------------------------------
 
-    def search(self, query: str, page: int = 1, pagelen: int = 20) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        page: int = 1,
+        pagelen: int = 20,
+        *,
+        filters: Filters | None = None,
+        sort: str = "relevance",
+        all_copies: bool = False,
+    ) -> SearchResult:
         t0 = time.perf_counter()
         page = max(1, int(page))
         pagelen = max(1, min(int(pagelen), MAX_PAGELEN))
@@ -343,6 +399,8 @@ class WhooshBackend:
             query=query if isinstance(query, str) else "", page=page, pagelen=pagelen
         )
         parsed = parse(query, self.expand_pinyin)
+        if parsed.error is None and sort not in SORTS:
+            parsed.error = f"unknown sort {sort!r} (use {', '.join(SORTS)})"
         if parsed.error is not None:
             result.error = parsed.error
             result.elapsed_ms = (time.perf_counter() - t0) * 1000
@@ -351,13 +409,19 @@ class WhooshBackend:
         try:
             view = self._view()
             start = (page - 1) * pagelen
-            fast = view.fast if self.fast else None
             assert parsed.query is not None  # (parse gives a query or an error)
             wq = to_whoosh(parsed.query)
-            if fast is not None:
-                top = self._search_fast(view, fast, wq, start + pagelen, result)
+            narrowed = bool(filters) or sort != "relevance" or (view.has_stories and not all_copies)
+            if narrowed:
+                top = self._search_narrowed(
+                    view, wq, start + pagelen, result, filters, sort, all_copies
+                )
             else:
-                top = self._search_whoosh(view, wq, start + pagelen, result)
+                fast = view.fast if self.fast else None
+                if fast is not None:
+                    top = self._search_fast(view, fast, wq, start + pagelen, result)
+                else:
+                    top = self._search_whoosh(view, wq, start + pagelen, result)
             if result.total:
                 for docnum, score in top[start:]:
                     result.hits.append(self._hit(view, docnum, score, parsed.terms))
@@ -369,6 +433,51 @@ class WhooshBackend:
             result.error = f"search failed: {exc}"
         result.elapsed_ms = (time.perf_counter() - t0) * 1000
         return result
+
+    def _all_matches(self, view: _View, wq) -> tuple[np.ndarray, np.ndarray]:
+        """Every matching document and its score, docnums ascending."""
+        fast = view.fast if self.fast else None
+        if fast is not None:
+            mask, scores = fast.evaluate(wq)
+            docs = np.flatnonzero(mask)
+            return docs, scores[docs]
+        results = view.searcher.search(wq, limit=None)
+        pairs = sorted((results.docnum(k), results.score(k)) for k in range(len(results)))
+        docs = np.asarray([d for d, _s in pairs], dtype=np.int64)
+        return docs, np.asarray([s or 0.0 for _d, s in pairs], dtype=np.float64)
+
+    def _narrowed(
+        self, view: _View, wq, filters: Filters | None, all_copies: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """The matches that pass ``filters`` (and collapsing): ``(docs, scores, their
+        article rows, undated articles left out)``."""
+        table = view.articles
+        docs, scores = self._all_matches(view, wq)
+        rows = table.rows_of(docs)
+        inside = rows >= 0
+        docs, scores, rows = docs[inside], scores[inside], rows[inside]
+        undated = 0
+        if filters is not None and filters.dated:
+            undated = int(np.unique(rows[table.undated_rows(filters)[rows]]).size)
+        keep = table.allowed(filters, all_copies)[rows]
+        return docs[keep], scores[keep], rows[keep], undated
+
+    def _search_narrowed(
+        self, view, wq, limit: int, result: SearchResult, filters, sort: str, all_copies: bool
+    ) -> list[tuple[int, float]]:
+        """Counts and the first ``limit`` hits in ``sort`` order, after filters."""
+        docs, scores, rows, result.undated = self._narrowed(view, wq, filters, all_copies)
+        result.total = int(docs.size)
+        result.articles = int(np.unique(rows).size)
+        if sort == "relevance":
+            order = np.lexsort((docs, -scores))
+        else:
+            rank = view.articles.published_rank()[rows]
+            undated = rank < 0
+            newest = -rank if sort == "date" else rank
+            order = np.lexsort((docs, -scores, newest, undated))
+        order = order[:limit]
+        return [(int(d), float(sc)) for d, sc in zip(docs[order], scores[order], strict=True)]
 
     @staticmethod
     def _search_fast(view: _View, fast: FastSearcher, q, limit: int, result: SearchResult):
@@ -408,7 +517,13 @@ class WhooshBackend:
         parent = view.parent_of(docnum)
         meta = view.meta(parent) if parent is not None else {}
         spans = tuple(find_spans(fold_normalise(text), terms)) if terms else ()
-        snippet, snippet_start = _snippet(text, spans)
+        snippet_text, snippet_start = snippet(text, spans)
+        cluster, reprints = None, 0
+        if view.has_stories:
+            table = view.articles
+            row = int(table.rows_of(np.asarray([docnum]))[0])
+            if row >= 0:
+                cluster, reprints = table.story_of(row)
         return Hit(
             article_id=fields.get("aid", ""),
             paragraph=int(fields.get("para", 0)),
@@ -419,8 +534,10 @@ class WhooshBackend:
             score=float(score or 0.0),
             text=text,
             spans=spans,
-            snippet=snippet,
+            snippet=snippet_text,
             snippet_start=snippet_start,
+            cluster=cluster,
+            reprints=reprints,
         )
 
     def _suggest(self, view: _View, query: str, words: tuple[str, ...]) -> list[str]:
@@ -453,10 +570,16 @@ class WhooshBackend:
 
     def facets(self, query: str, limit: int = 10) -> dict[str, list[tuple[str, int]]]:
         """Most frequent entities of each type among the best ``FACET_SCAN`` hits."""
-        out: dict[str, list[tuple[str, int]]] = {t: [] for t in ENTITY_TYPES}
+        out: dict[str, list[tuple[str, int]]] = {t: [] for t in (*ENTITY_TYPES, "outlet", "year")}
         parsed = parse(query, self.expand_pinyin)
         if parsed.error is not None:
             return out
+        with contextlib.suppress(Exception):
+            out["outlet"] = [(o.outlet, o.articles) for o in self.outlets(query, limit=limit)]
+            years: Counter[str] = Counter()
+            for bucket in self.timeline(query, by="year").buckets:
+                years[bucket.period] += bucket.articles
+            out["year"] = years.most_common(limit)
         try:
             view = self._view()
             s = view.searcher
@@ -488,9 +611,109 @@ class WhooshBackend:
                         counts[etype][key[1]] += 1
             for etype, counter in counts.items():
                 out[etype] = [(shown[(etype, v)], n) for v, n in counter.most_common(limit)]
+        except BackendError:
+            raise
         except Exception:
             pass
         return out
+
+    # -- when, who, which story ---------------------------------------------------------
+
+    def _matched_rows(
+        self, view: _View, query: str | None, filters: Filters | None
+    ) -> tuple[np.ndarray, np.ndarray] | str:
+        """``(article rows, matching paragraphs of each)`` of every article that matches
+        ``query`` (all when it is empty) and passes ``filters`` (reprints included), or
+        the query's error."""
+        table = view.articles
+        if query is None or not query.strip():
+            rows = np.flatnonzero(table.allowed(filters, True))
+            return rows, table.paragraphs[rows]
+        parsed = parse(query, self.expand_pinyin)
+        if parsed.error is not None:
+            return parsed.error
+        assert parsed.query is not None
+        _docs, _scores, rows, _undated = self._narrowed(
+            view, to_whoosh(parsed.query), filters, True
+        )
+        unique, counts = np.unique(rows, return_counts=True)
+        return unique, counts
+
+    def timeline(
+        self,
+        query: str,
+        *,
+        filters: Filters | None = None,
+        by: str | None = None,
+        by_outlet: bool = False,
+    ) -> Timeline:
+        if by is not None and by not in PERIODS:
+            return Timeline(by=by, error=f"unknown period {by!r} (use {', '.join(PERIODS)})")
+        view = self._view()
+        found = self._matched_rows(view, query, filters)
+        if isinstance(found, str):
+            return Timeline(by=by or "month", error=found)
+        rows, paragraphs = found
+        table = view.articles
+        return timeline_counts(
+            table.day[rows],
+            paragraphs,
+            by=by,
+            outlets=table.outlet[rows] if by_outlet else None,
+            outlet_names=table.outlet_names,
+        )
+
+    def outlets(
+        self, query: str | None = None, *, filters: Filters | None = None, limit: int = 100
+    ) -> list[OutletCount]:
+        view = self._view()
+        found = self._matched_rows(view, query, filters)
+        if isinstance(found, str):
+            return []
+        rows, paragraphs = found
+        table = view.articles
+        codes = table.outlet[rows]
+        arts = np.bincount(codes, minlength=len(table.outlet_names))
+        paras = np.bincount(codes, weights=paragraphs, minlength=len(table.outlet_names))
+        ranked = sorted(
+            np.flatnonzero(arts), key=lambda c: (-arts[c], -paras[c], table.outlet_names[c])
+        )
+        return [
+            OutletCount(table.outlet_names[c], int(arts[c]), int(paras[c])) for c in ranked[:limit]
+        ]
+
+    def _members(self, view: _View, rows: Iterable[int]) -> list[Article]:
+        table = view.articles
+        return [
+            store.article_from_meta(view.meta(int(table.doc[r])), []) for r in sorted(set(rows))
+        ]
+
+    def stories(self, query: str | None = None, *, filters: Filters | None = None) -> list[Story]:
+        view = self._view()
+        table = view.articles
+        if not table.has_stories:
+            return []
+        if (query and query.strip()) or filters:
+            found = self._matched_rows(view, query, filters)
+            if isinstance(found, str):
+                return []
+            wanted = set(table.cluster[found[0]].tolist()) - {-1}
+        else:
+            wanted = set(range(len(table.cluster_ids)))
+        members: dict[str, list[Article]] = {}
+        for code in wanted:
+            rows = np.flatnonzero(table.cluster == code)
+            members[table.cluster_ids[code]] = self._members(view, rows)
+        return stories_of(members)
+
+    def story(self, cluster: str) -> Story | None:
+        view = self._view()
+        table = view.articles
+        if cluster not in table.cluster_ids:
+            return None
+        code = table.cluster_ids.index(cluster)
+        found = stories_of({cluster: self._members(view, np.flatnonzero(table.cluster == code))})
+        return found[0] if found else None
 
     # -- articles ----------------------------------------------------------------------
 
@@ -632,6 +855,14 @@ class WhooshBackend:
     def enrich(self, recognise: Recogniser, **options) -> int:
         try:
             return store.enrich(self.index_dir, recognise, **options)
+        finally:
+            self._written()
+
+    def cluster_stories(self, *, progress=None, cancel=None) -> int:
+        from .stories import cluster_stories
+
+        try:
+            return cluster_stories(self, progress=progress, cancel=cancel)
         finally:
             self._written()
 
@@ -949,16 +1180,6 @@ def _fold(text: str) -> str:
     from g60_reader.corpus.fold import fold
 
     return fold(text)
-
-
-def _snippet(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, int]:
-    if len(text) <= SNIPPET_CHARS:
-        return text, 0
-    first = spans[0][0] if spans else 0
-    start = max(0, first - SNIPPET_BEFORE)
-    end = min(len(text), start + SNIPPET_CHARS)
-    start = max(0, end - SNIPPET_CHARS)
-    return text[start:end], start
 
 
 def open_url(url: str) -> WhooshBackend:
