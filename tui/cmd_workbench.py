@@ -726,7 +726,13 @@ def kwic_command(
     from g60_reader.tui.workbench.kwic import concordance, render
 
     backend = open_existing(backend_url, index_dir)
-    with _errors("making the concordance"):
+    console = stderr()
+    busy = (
+        console.status("reading the hits and cutting their contexts…")
+        if console.is_terminal
+        else contextlib.nullcontext()
+    )
+    with _errors("making the concordance"), busy:
         first, hits = search_hits(backend, query, filters_of(**filter_values), cap=cap or HIT_CAP)
         lines = concordance(
             hits,

@@ -540,3 +540,27 @@ def test_filters_are_never_silently_dropped() -> None:
     assert list(iter_hits(OldBackend(), QUERY)) == []  # no filters: the old call
     with pytest.raises(QueryError, match="cannot filter or sort a search yet"):
         list(iter_hits(OldBackend(), QUERY, options=search_options({"sort": "date"})))
+
+
+def test_the_workbench_commands_do_not_import_textual(env, tmp_path: Path) -> None:
+    _news, ix = env
+    script = (
+        "import sys\n"
+        "from g60_reader.tui.cli import main\n"
+        f"ix, out = {str(ix)!r}, {str(tmp_path / 'x.md')!r}\n"
+        "for args in (['bookmarks', '--index-dir', ix], ['saved', 'list', '--index-dir', ix],\n"
+        "             ['kwic', '科创', '--index-dir', ix], ['export', '科创', '-o', out,\n"
+        "             '--index-dir', ix]):\n"
+        "    try:\n"
+        "        main(args, standalone_mode=False)\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, args\n"
+        "print('TEXTUAL', any(m.split('.')[0] == 'textual' for m in sys.modules))\n"
+    )
+    env_vars = {**os.environ, "G60_READER_HOME": str(tmp_path / "home")}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env_vars, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "TEXTUAL False"
+    assert (tmp_path / "x.md").read_text(encoding="utf-8").count("\n## ") == 4

@@ -184,3 +184,20 @@ def test_fitting_contexts_counts_double_width_cells() -> None:
     assert kwic._fit_right("，推動更多科技", 6) == "，推…"
     assert cell_len(kwic._fit_right("abc科技", 4)) <= 4
     assert kwic.render([], 80) == []
+
+
+def test_a_limit_without_sorting_reads_no_further_than_needed() -> None:
+    hits = [
+        make_hit("長三角科創走廊協同發展，科创走廊建设提速。", QUERY, None, n) for n in range(50)
+    ]
+    read: list[int] = []
+
+    def counted():
+        for n, hit in enumerate(hits):
+            read.append(n)
+            yield hit
+
+    lines = kwic.concordance(counted(), limit=5)
+    assert len(lines) == 5 and len(read) == 3  # two lines a hit
+    assert len(kwic.concordance(iter(hits), sort="right", limit=5)) == 5
+    assert [line.match for line in lines[:2]] == ["科創走廊", "科创走廊"]

@@ -193,13 +193,14 @@ def concordance(
     limit: int | None = None,
 ) -> list[KwicLine]:
     """Every match of every hit with ``width`` words (or characters) of context each
-    side, sorted by ``sort`` (default: the hits' order), at most ``limit`` lines."""
+    side, sorted by ``sort`` (default: the hits' order), at most ``limit`` lines (without
+    ``sort``, reading stops once there are enough)."""
     size = DEFAULT_WIDTH[unit] if width is None else max(0, width)
-    lines = [
-        line
-        for rank, hit in enumerate(hits)
-        for line in lines_of_hit(hit, width=size, unit=unit, rank=rank)
-    ]
+    lines: list[KwicLine] = []
+    for rank, hit in enumerate(hits):
+        lines.extend(lines_of_hit(hit, width=size, unit=unit, rank=rank))
+        if sort is None and limit is not None and len(lines) >= limit:
+            break  # in the hits' order the first lines are final: read no further
     lines = sort_lines(lines, sort)
     return lines[:limit] if limit is not None else lines
 
