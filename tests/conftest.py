@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ["tests.opensearch_node"]  # the session's OpenSearch node, for every folder
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_NAME = "000_c6dd73ee9f6b25ea"
 GOLD_PATH = REPO_ROOT.parent / "shared" / "seeds" / f"{SAMPLE_NAME}.gold.json"
