@@ -105,8 +105,18 @@ def member(article: Any) -> StoryMember:
 
 
 def earliest_first(articles: Iterable[Any]) -> list[Any]:
-    """Who published first: dated articles by date (then id), undated ones last."""
-    return sorted(articles, key=lambda a: (a.published is None, a.published or "", a.id))
+    """Who published first: dated articles by date, undated ones last; on the same date
+    a copy that names another outlet as its source (来源：新华网) comes after the
+    others, then by id."""
+    return sorted(
+        articles,
+        key=lambda a: (
+            a.published is None,
+            a.published or "",
+            bool(getattr(a, "source_credit", "")) and a.source_credit != a.outlet,
+            a.id,
+        ),
+    )
 
 
 def stories_of(members: dict[str, list[Any]]) -> list[Story]:

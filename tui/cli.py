@@ -13,6 +13,7 @@ import click
 from g60_reader.tui.cmd_entities import entities_command
 from g60_reader.tui.cmd_index import index_command, search_command, stats_command
 from g60_reader.tui.cmd_inspect import inspect_command
+from g60_reader.tui.cmd_news import outlets_command, reprints_command, timeline_command
 from g60_reader.tui.cmd_opensearch import opensearch_group
 from g60_reader.tui.cmd_workbench import COMMANDS as WORKBENCH_COMMANDS
 from g60_reader.tui.options import backend_options, fail
@@ -53,6 +54,9 @@ for _command in (
     stats_command,
     entities_command,
     inspect_command,
+    timeline_command,
+    outlets_command,
+    reprints_command,
     opensearch_group,
     *WORKBENCH_COMMANDS,
 ):

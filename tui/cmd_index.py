@@ -21,8 +21,10 @@ from g60_reader.tui.options import (
     EXIT_USAGE,
     backend_options,
     fail,
+    filter_options,
     open_backend,
     open_existing,
+    prepared_query,
     stderr,
 )
 
@@ -121,12 +123,52 @@ def index_command(
         fail(f"indexing failed: {exc}", EXIT_FAILED)
 
     _print_report(console, report, time.monotonic() - started)
+    _story_pass(console, backend)
     if no_entities:
         console.print("entities: skipped (--no-entities); a later run adds them")
     else:
         _entity_pass(console, backend, procs)
     if report.failed:
         sys.exit(EXIT_FAILED)
+
+
+def _story_pass(console, backend) -> None:
+    """Reprint clusters: the articles added since the last run join the stories."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.text import Text
+
+    from g60_reader.index.errors import BackendError, IndexBusy
+
+    started = time.monotonic()
+    progress = Progress(
+        TextColumn("reprints"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("articles"),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task("reprints", total=None)
+
+    def on_progress(done: int, total: int, _message: str) -> None:
+        progress.update(task, completed=done, total=total or None)
+
+    try:
+        with progress:
+            changed = backend.cluster_stories(progress=on_progress)
+    except KeyboardInterrupt:
+        fail("interrupted: the text is searchable; reprints are found on the next run", 130)
+    except IndexBusy as exc:
+        fail(str(exc), EXIT_BUSY)
+    except (BackendError, Exception) as exc:  # no traceback reaches the user
+        fail(f"finding reprints failed: {exc}; the text is searchable", EXIT_FAILED)
+    stories = sum(1 for _ in backend.stories())
+    elapsed = time.monotonic() - started
+    console.print(
+        Text(f"reprints: {stories} stories published more than once ({elapsed:.1f} s)")
+        if changed or stories
+        else Text("reprints: none found")
+    )
 
 
 def _entity_pass(console, backend, procs: int | None) -> None:
@@ -223,22 +265,50 @@ def _print_report(console, report, elapsed: float) -> None:
 @click.argument("query")
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=20, help="Hits per page.")
 @click.option("--page", "-p", type=click.IntRange(1, None), default=1, help="Page number.")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date", "oldest"]),
+    default="relevance",
+    show_default=True,
+    help="date: newest first; oldest: oldest first (undated articles last).",
+)
+@click.option(
+    "--all",
+    "all_copies",
+    is_flag=True,
+    help="Every copy of a reprinted story (default: the story once, its first copy).",
+)
+@filter_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 @backend_options
 def search_command(
     query: str,
     limit: int,
     page: int,
+    sort: str,
+    all_copies: bool,
+    since: str | None,
+    until: str | None,
+    outlets: tuple[str, ...],
     as_json: bool,
     backend_url: str | None,
     index_dir: Path | None,
 ) -> None:
-    """Search the index (words, OR, NOT/-word, "phrases", title:, outlet:, pinyin)."""
+    """Search the index (words, OR, NOT/-word, "phrases", title:, outlet:, pinyin;
+    since:WHEN, until:WHEN, in:WHEN for the publication date)."""
     from g60_reader.index.errors import BackendError
 
+    prepared = prepared_query(query, since, until, outlets)
     backend = open_existing(backend_url, index_dir)
     try:
-        result = backend.search(query, page=page, pagelen=limit)
+        result = backend.search(
+            prepared.query,
+            page=page,
+            pagelen=limit,
+            filters=prepared.filters,
+            sort=sort,
+            all_copies=all_copies,
+        )
     except BackendError as exc:
         fail(f"cannot search: {exc}", exc.exit_code)
     if result.error:
@@ -252,39 +322,50 @@ def search_command(
                 "outlet": hit.outlet or None,
                 "published": hit.published,
                 "path": hit.path,
+                "cluster": hit.cluster,
+                "reprints": hit.reprints,
                 "score": round(hit.score, 4),
                 "text": hit.text,
                 "spans": [list(s) for s in hit.spans],
             }
             click.echo(json.dumps(record, ensure_ascii=False))
         return
-    _print_hits(result)
+    _print_hits(result, prepared.label)
 
 
-def _print_hits(result) -> None:
+def _print_hits(result, when: str = "") -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from g60_reader.tui.widgets.rendering import display_date
+
     console = Console(highlight=False)
     if not result.total:
-        line = Text(f"no hits for {result.query!r}")
+        line = Text(f"no hits for {result.query!r}" + (f" ({when})" if when else ""))
         if result.suggestions:
             line.append("; did you mean: " + ", ".join(result.suggestions))
+        if result.undated:
+            line.append(f"; {result.undated} undated articles left out by the date filter")
         console.print(line)
         return
     table = Table(show_header=True, header_style="bold", expand=True)
-    table.add_column("title", ratio=2, overflow="fold")
+    table.add_column("title · published · outlet", ratio=2, overflow="fold")
     table.add_column("¶", justify="right")
     table.add_column("snippet", ratio=5, overflow="fold")
-    table.add_column("score", justify="right")
     for hit in result.hits:
         snippet = Text(hit.snippet)
         for start, end in hit.spans:
             s, e = start - hit.snippet_start, end - hit.snippet_start
             if e > 0 and s < len(hit.snippet):
                 snippet.stylize("bold reverse", max(s, 0), min(e, len(hit.snippet)))
-        table.add_row(Text(hit.title), str(hit.paragraph), snippet, f"{hit.score:.2f}")
+        title = Text(hit.title)
+        if hit.reprints:
+            title.append(f" +{hit.reprints} reprints", style="dim")
+        meta = " · ".join(x for x in (display_date(hit.published), hit.outlet) if x)
+        if meta:
+            title.append("\n" + meta, style="dim")
+        table.add_row(title, str(hit.paragraph), snippet)
     console.print(table)
     first = (result.page - 1) * result.pagelen + 1
     last = first + len(result.hits) - 1
@@ -295,6 +376,10 @@ def _print_hits(result) -> None:
         else f"{result.total} paragraphs in {result.articles} articles"
         f" (page {result.page} is empty)"
     )
+    if when:
+        summary += f"; published {when}"
+    if result.undated:
+        summary += f"; {result.undated} undated articles left out"
     console.print(Text(summary))
 
 

@@ -20,6 +20,7 @@ import click
 
 if TYPE_CHECKING:  # pragma: no cover
     from g60_reader.index.contract import Backend
+    from g60_reader.tui.querying import Prepared
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -47,6 +48,40 @@ def backend_options(func: F) -> F:
         "(default: $G60_READER_BACKEND, else the Whoosh index in the data directory).",
     )(func)
     return func
+
+
+def filter_options(func: F) -> F:
+    """``--since``, ``--until`` and ``--outlet`` for a command."""
+    func = click.option(
+        "--outlet",
+        "outlets",
+        multiple=True,
+        metavar="NAME",
+        help="Only articles of this outlet (either script; repeat for several).",
+    )(func)
+    func = click.option(
+        "--until",
+        metavar="WHEN",
+        default=None,
+        help="Published on or before (2019, 2019-03, 2019-03-05, 去年, last month, ...).",
+    )(func)
+    func = click.option(
+        "--since",
+        metavar="WHEN",
+        default=None,
+        help="Published on or after (2019, 2019-03-05, 2019Q1, 上周, 近三天, 7d, 1y, ...).",
+    )(func)
+    return func
+
+
+def prepared_query(query: str, since: str | None, until: str | None, outlets) -> Prepared:
+    """The query and its filters, or exit 2 with the one-line reason."""
+    from g60_reader.tui.querying import prepare
+
+    prepared = prepare(query, since=since, until=until, outlets=outlets)
+    if prepared.error is not None:
+        fail(f"bad dates in {query!r}: {prepared.error}", EXIT_USAGE)
+    return prepared
 
 
 def stderr():

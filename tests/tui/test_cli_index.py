@@ -63,8 +63,9 @@ def test_index_then_search_and_stats(env):
     for r in rows:
         assert set(r) == {
             *("article_id", "paragraph", "title", "outlet", "published", "path"),
-            *("score", "text", "spans"),
+            *("cluster", "reprints", "score", "text", "spans"),
         }
+        assert (r["cluster"], r["reprints"]) == (None, 0)
         assert r["path"] == str(corpus / "b.txt")
         assert (r["outlet"], r["published"]) == (None, None)  # the file names neither
         for start, end in r["spans"]:

@@ -28,6 +28,7 @@ from g60_reader.index.contract import Filters
 from g60_reader.index.results import UNDATED, day_number, earliest_first, outlet_key
 
 CACHE_DIR = ".g60-articles"
+TABLE_VERSION = "v2"  # in the file name: a new layout never reads an old table
 STORIES_NAME = ".g60-stories.json"
 
 
@@ -35,7 +36,7 @@ def _segment_table(index_dir: Path, sub, offset: int) -> dict[str, np.ndarray]:
     """The article documents of one segment (local docnums), from the cache or read."""
     reader = sub.reader()
     segment = reader.segment()
-    path = index_dir / CACHE_DIR / f"{segment.segid}.npz"
+    path = index_dir / CACHE_DIR / f"{segment.segid}.{TABLE_VERSION}.npz"
     with (
         contextlib.suppress(OSError, ValueError, KeyError, EOFError),
         np.load(path, allow_pickle=False) as data,
@@ -52,6 +53,7 @@ def _segment_table(index_dir: Path, sub, offset: int) -> dict[str, np.ndarray]:
         "outlet": np.asarray([m.get("outlet", "") for m in metas], dtype=str),
         "published": np.asarray([m.get("published") or "" for m in metas], dtype=str),
         "hash": np.asarray([m.get("content_hash", "") for m in metas], dtype=str),
+        "credit": np.asarray([m.get("source_credit", "") for m in metas], dtype=str),
     }
     with contextlib.suppress(OSError):
         path.parent.mkdir(exist_ok=True)
@@ -96,7 +98,9 @@ class ArticleTable:
         self.ids: list[str] = [str(x) for t, _o in parts for x in t["id"]]
         self.published: list[str] = [str(x) for t, _o in parts for x in t["published"]]
         self.hashes: list[str] = [str(x) for t, _o in parts for x in t["hash"]]
+        self.credits: list[str] = [str(x) for t, _o in parts for x in t["credit"]]
         outlets = [str(x) for t, _o in parts for x in t["outlet"]]
+        self.outlets = outlets
         keys: dict[str, int] = {}
         self.outlet_names: list[str] = []
         codes = np.empty(len(outlets), dtype=np.int64)
@@ -204,12 +208,14 @@ class ArticleTable:
 class _Row:
     """An article row seen as what :func:`earliest_first` orders (id, published)."""
 
-    __slots__ = ("id", "index", "published")
+    __slots__ = ("id", "index", "outlet", "published", "source_credit")
 
     def __init__(self, table: ArticleTable, index: int) -> None:
         self.index = index
         self.id = table.ids[index]
         self.published = table.published[index] or None
+        self.outlet = table.outlets[index]
+        self.source_credit = table.credits[index]
 
 
 def _cat(parts, name: str, dtype) -> np.ndarray:
