@@ -268,6 +268,7 @@ class Header:
     byline: str = ""
     source_credit: str = ""
     drop: frozenset[int] = frozenset()  # indices of lines that only carry metadata
+    dateline: str = ""  # a dateline that stood on a line of its own (【中央社】2019年3月5日電)
 
 
 @dataclass(slots=True)
@@ -432,8 +433,10 @@ def read_header(lines: list[str], *, today: _dt.date | None = None) -> Header:
     The outlet is one named beside the date or in brackets, else the dateline's, else the
     来源 of a header line (a bare 来源 there names both who published the copy and where it
     came from; a 来源 at the end or a 转载自 names only the origin); the source credit is
-    the first 来源 or 转载自. An editor is never the byline. A dateline paragraph stays in
-    the body, however short.
+    the first 来源 or 转载自. An editor is never the byline. A dateline that opens a
+    paragraph stays in it (``新华社北京3月5日电 国务院…``); a line that is only a
+    dateline leaves the body like the other metadata lines (its text is kept in
+    ``Header.dateline``).
     """
     drop: set[int] = set()
     published = dated = dateline_date = None
@@ -443,6 +446,7 @@ def read_header(lines: list[str], *, today: _dt.date | None = None) -> Header:
     byline = ""
     dateline_outlet = ""
     dateline_seen = False
+    dateline_line = ""
 
     def take(meta: _LineMeta, *, head: bool) -> None:
         nonlocal published, dated, byline, head_source
@@ -467,6 +471,9 @@ def read_header(lines: list[str], *, today: _dt.date | None = None) -> Header:
             if found is not None:
                 dateline_seen = True
                 dateline_outlet = found.outlet
+                if _only_dateline(line, found):
+                    drop.add(i)
+                    dateline_line = found.text
                 if found.date_text:
                     token = dates.find_date_token(found.date_text, today=today)
                     full = token is not None and token.end == len(found.date_text)
@@ -489,7 +496,14 @@ def read_header(lines: list[str], *, today: _dt.date | None = None) -> Header:
         byline=byline,
         source_credit=sources[0] if sources else "",
         drop=frozenset(drop),
+        dateline=dateline_line,
     )
+
+
+def _only_dateline(line: str, found: Dateline) -> bool:
+    """Whether ``line`` holds nothing but the dateline (brackets and spaces aside)."""
+    rest = line.strip().strip("【】[]").replace(found.text.strip("【】[]"), "", 1)
+    return not rest.strip(" 　【】[]:：")
 
 
 def date_from_path(path: str, *, today: _dt.date | None = None) -> str | None:

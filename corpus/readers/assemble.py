@@ -143,7 +143,7 @@ def assemble(
         title=title,
         subtitle=subtitle,
         outlet=fields.outlet or header.outlet or (dateline.outlet if dateline else ""),
-        dateline=dateline.text if dateline else "",
+        dateline=dateline.text if dateline else header.dateline,
         published=fields.published or header.published or metadata.date_from_path(str(path)),
         date_text=mention.text if mention else "",
         byline=fields.byline or header.byline or metadata.find_reporter([*texts, subtitle]),

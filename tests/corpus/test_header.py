@@ -122,17 +122,19 @@ def test_a_labelled_publication_date_wins_over_a_bare_one():
 # ---------------------------------------------------------------- datelines
 
 
-def test_a_dateline_with_the_year_dates_the_article_and_stays():
+def test_a_dateline_with_the_year_dates_the_article():
+    # alone on its line it is metadata and leaves the body (kept as the dateline) ...
     h = header("【中央社】2019年3月5日電", BODY_T)
     assert fields(h) == ("2019-03-05", "中央社", "", "")
-    assert h.drop == frozenset()
+    assert (h.drop, h.dateline) == ({0}, "【中央社】2019年3月5日電")
+    # ... opening a paragraph it stays there
     h = header("新华社北京2019年3月5日电 " + BODY_S)
     assert (h.published, h.outlet, h.drop) == ("2019-03-05", "新华社", frozenset())
 
 
 def test_a_dateline_without_the_year_gives_no_date():
     h = header("新华社北京3月5日电", BODY_S)
-    assert (h.published, h.outlet, h.drop) == (None, "新华社", frozenset())
+    assert (h.published, h.outlet, h.drop) == (None, "新华社", {0})
     h = header("新华社北京3月5日电（记者 张三）" + BODY_S)
     assert (h.published, h.outlet, h.drop) == (None, "新华社", frozenset())
 
@@ -372,7 +374,7 @@ def test_txt_big5_traditional(tmp_path):
     lines = ["九地市政協共商G60科創走廊更高質量發展", "【中央社】2019年3月5日電", BODY_T]
     article = read_one(write(tmp_path / "big5.txt", "\n".join(lines), "big5"))
     assert article.codec == "Big5"
-    assert texts(article) == lines[1:]
+    assert texts(article) == lines[2:]  # the dateline line is metadata, not a paragraph
     assert (article.published, article.outlet, article.dateline) == (
         "2019-03-05",
         "中央社",
