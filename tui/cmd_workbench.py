@@ -107,15 +107,27 @@ def _optional_backend(backend_url: str | None, index_dir: Path | None) -> Backen
         return None
 
 
+def date_filter_options(func: F) -> F:
+    """``--since/--until/--outlet``, as for ``search``."""
+    from g60_reader.tui.options import filter_options as dates_and_outlets
+
+    return dates_and_outlets(func)
+
+
 def filter_options(func: F) -> F:
-    """The place for ``--since/--until/--outlet/--sort`` (they come with another issue):
-    decorate a command with them here and collect them in :func:`filters_of`."""
-    return func
+    """``--since/--until/--outlet`` (as for ``search``) and ``--sort``."""
+    func = click.option(
+        "--sort",
+        type=click.Choice(["relevance", "date", "oldest"]),
+        default=None,
+        help="date: newest first; oldest: oldest first (default: relevance).",
+    )(func)
+    return date_filter_options(func)
 
 
 def filters_of(**options: Any) -> dict[str, Any]:
     """The filters a command was given, as the dict a saved search stores (``since``,
-    ``until``, ``outlets``, ``sort``); empty until the filter options exist."""
+    ``until`` as typed, ``outlets``, ``sort``)."""
     return {key: value for key, value in options.items() if value not in (None, (), [])}
 
 
@@ -132,7 +144,7 @@ def search_hits(
     ``cap`` hits."""
     from g60_reader.tui.workbench import first_page, iter_hits, search_options
 
-    options = search_options(filters)
+    query, options = search_options(filters, query)
     first = first_page(backend, query, options=options)
     hits = iter_hits(backend, query, cap=cap, options=options, first=first, on_total=on_total)
     return first, hits
@@ -563,6 +575,13 @@ def saved_rm_command(name: str) -> None:
     metavar="ID",
     help="Export these articles (repeat; e.g. a reprint cluster).",
 )
+@click.option(
+    "--story",
+    "story_id",
+    default=None,
+    metavar="CLUSTER",
+    help="Export every copy of a reprinted story (its cluster id: `g60-reader reprints`).",
+)
 @click.option("--copies", is_flag=True, help="With --article: add each one's exact duplicates.")
 @click.option("--cap", type=click.IntRange(1, None), default=None, help=CAP_HELP)
 @filter_options
@@ -575,21 +594,26 @@ def export_command(
     of_bookmarks: bool,
     tag: str | None,
     article_ids: tuple[str, ...],
+    story_id: str | None,
     copies: bool,
     cap: int | None,
     backend_url: str | None,
     index_dir: Path | None,
     **filter_values: Any,
 ) -> None:
-    """Export the hits of QUERY (or --bookmarks, or --article ID...) to a file: csv
+    """Export the hits of QUERY (or --bookmarks, --article ID..., --story CLUSTER) to a
+    file: csv
     (Excel and LibreOffice), jsonl, md (full text), ris or csljson (reference managers).
     An existing file is kept unless --force; an interrupted export leaves no file."""
     from g60_reader.tui.workbench import HIT_CAP
     from g60_reader.tui.workbench import export as ex
 
-    sources = [bool(query), of_bookmarks, bool(article_ids)]
+    sources = [bool(query), of_bookmarks, bool(article_ids), bool(story_id)]
     if sum(sources) != 1:
-        fail("export: give a QUERY, --bookmarks or --article ID (one of them)", EXIT_USAGE)
+        fail(
+            "export: give a QUERY, --bookmarks, --article ID or --story CLUSTER (one of them)",
+            EXIT_USAGE,
+        )
     with _errors("exporting"):
         fmt_ = ex.format_for(output, fmt)
         ex.check_target(output, force=force)
@@ -609,9 +633,14 @@ def export_command(
             rows = list(ex.rows_from_bookmarks(resolve_bookmarks(library, backend, marks)))
             library.close()
             set_total(len(rows))
-        elif article_ids:
+        elif article_ids or story_id:
             kind = "articles"
             backend = open_existing(backend_url, index_dir)
+            if story_id:
+                story = backend.story(story_id)
+                if story is None:
+                    fail(f"export: no reprinted story {story_id!r} in the index", EXIT_USAGE)
+                article_ids = tuple(m.article_id for m in story.members)  # earliest first
             rows = list(ex.rows_from_articles(backend, article_ids, copies=copies))
             set_total(len(rows))
         else:
@@ -705,7 +734,7 @@ def _progress_bar():
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option("--cap", type=click.IntRange(1, None), default=None, help=CAP_HELP)
-@filter_options
+@date_filter_options
 @backend_options
 def kwic_command(
     query: str,

@@ -527,19 +527,25 @@ def test_filters_are_never_silently_dropped() -> None:
     from g60_reader.index.contract import Filters
     from g60_reader.tui.workbench import QueryError, iter_hits, search_options
 
-    assert search_options({}) == {}
-    options = search_options({"since": "2023-05", "until": "2023-05-13", "outlets": "嘉兴日报"})
-    assert options == {
-        "filters": Filters(since="2023-05-01", until="2023-05-13", outlets=("嘉兴日报",))
-    }
-    assert search_options({"sort": "date"}) == {"sort": "date"}
+    assert search_options({}, QUERY) == (QUERY, {})
+    query, options = search_options(
+        {"since": "2023-05", "until": "2023-05-13", "outlets": "嘉兴日报"}, QUERY
+    )
+    assert (query, options) == (
+        QUERY,
+        {"filters": Filters(since="2023-05-01", until="2023-05-13", outlets=("嘉兴日报",))},
+    )
+    assert search_options({"sort": "date"}, QUERY) == (QUERY, {"sort": "date"})
+    # date clauses in the query narrow as well, and leave the query
+    query, options = search_options({"until": "2023-05-13"}, f"{QUERY} since:2023-05")
+    assert (query, options["filters"]) == (QUERY, Filters(since="2023-05-01", until="2023-05-13"))
     with pytest.raises(QueryError, match="unknown filter"):
-        search_options({"since": "2023", "page": 2})
+        search_options({"since": "2023", "page": 2}, QUERY)
     with pytest.raises(QueryError, match="since"):
-        search_options({"since": "2023-13-45"})
+        search_options({"since": "2023-13-45"}, QUERY)
     assert list(iter_hits(OldBackend(), QUERY)) == []  # no filters: the old call
     with pytest.raises(QueryError, match="cannot filter or sort a search yet"):
-        list(iter_hits(OldBackend(), QUERY, options=search_options({"sort": "date"})))
+        list(iter_hits(OldBackend(), QUERY, options=search_options({"sort": "date"}, QUERY)[1]))
 
 
 def test_the_workbench_commands_do_not_import_textual(env, tmp_path: Path) -> None:

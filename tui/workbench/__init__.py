@@ -38,41 +38,42 @@ class QueryError(ValueError):
 FILTER_KEYS = ("since", "until", "outlets", "sort")
 
 
-def search_options(filters: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The backend's ``search`` keywords for a filter dict as a saved search stores it:
-    ``since`` / ``until`` as the user typed them (``2019-03``, ``今天``, ``近7天``: read
-    by :func:`g60_reader.index.when.parse_range` at every run, so "today" stays today),
-    ``outlets`` (a list, or one name), ``sort`` (``relevance``, ``date``, ``oldest``).
-    Raises :class:`QueryError` for an unknown key or a date that cannot be read."""
-    if not filters:
-        return {}
+def search_options(
+    filters: Mapping[str, Any] | None, query: str = ""
+) -> tuple[str, dict[str, Any]]:
+    """The query and the backend's ``search`` keywords for a filter dict as a saved
+    search stores it: ``since`` / ``until`` as the user typed them (``2019-03``, ``今天``,
+    ``近7天``: read again at every run, so "today" stays today), ``outlets`` (a list, or
+    one name), ``sort`` (``relevance``, ``date``, ``oldest``); date clauses in the query
+    itself (``since:``, ``until:``, ``in:``) narrow too (:func:`g60_reader.tui.querying
+    .prepare`). Raises :class:`QueryError` for an unknown key or a date that cannot be
+    read."""
+    filters = filters or {}
     unknown = sorted(set(filters) - set(FILTER_KEYS))
     if unknown:
         raise QueryError(
             f"unknown filter {', '.join(unknown)} (this g60-reader knows {', '.join(FILTER_KEYS)})"
         )
-    from g60_reader.index.contract import Filters
-    from g60_reader.index.when import WhenError, parse_range
+    from g60_reader.tui.querying import prepare
 
     since, until = filters.get("since"), filters.get("until")
-    try:
-        days = parse_range(str(since) if since else None, str(until) if until else None)
-    except WhenError as exc:
-        raise QueryError(str(exc)) from None
     outlets = filters.get("outlets") or ()
     if isinstance(outlets, str):
         outlets = (outlets,)
-    narrowed = Filters(
-        since=days.start.isoformat() if days.start else None,
-        until=days.end.isoformat() if days.end else None,
-        outlets=tuple(str(o) for o in outlets),
+    prepared = prepare(
+        query,
+        since=str(since) if since else None,
+        until=str(until) if until else None,
+        outlets=[str(o) for o in outlets],
     )
+    if prepared.error is not None:
+        raise QueryError(prepared.error)
     options: dict[str, Any] = {}
-    if narrowed:
-        options["filters"] = narrowed
+    if prepared.filters:
+        options["filters"] = prepared.filters
     if filters.get("sort"):
         options["sort"] = str(filters["sort"])
-    return options
+    return prepared.query, options
 
 
 def _search(
