@@ -40,6 +40,7 @@ from g60_reader.index.errors import IndexDamaged, IndexUnavailable
 from . import storage
 from .graph import Components
 from .params import Params
+from .pool import Pool
 from .sketch import DF_BITS, Prepared, buckets_of, load_signature, prepare_parallel
 from .verify import same_story
 
@@ -123,12 +124,11 @@ class StoryClusters:
         self._ids: list[str | None] = []
         self._slot: dict[str, int] = {}
         self._free: list[int] = []
-        self._records: list[np.ndarray | None] = []
-        self._states: list[bytes | None] = []
+        self._recs = Pool(np.uint32)  # packed sketch per slot (see .sketch)
+        self._sigs = Pool(np.uint8)  # rensa signature state per slot (if long enough)
         self._graph = Components(self._name)
         self._df: np.ndarray | None = None
         self._lsh: rensa.RMinHashLSH | None = None
-        self._flat: tuple[np.ndarray, np.ndarray] | None = None  # buckets, their slots
         self.stale = False
         """True when the stored signatures were made by an incompatible rensa: clusters can
         be read, but :meth:`add`/:meth:`remove` raise until the archive is re-clustered."""
@@ -169,8 +169,10 @@ class StoryClusters:
         self._slot = {aid: i for i, aid in enumerate(snap.ids)}
         if len(self._slot) != len(snap.ids):
             raise IndexDamaged(f"{file}: story clusters are damaged (an article id twice)")
-        self._records = list(snap.records)
-        self._states = list(snap.states)
+        for slot, (rec, state) in enumerate(zip(snap.records, snap.states, strict=True)):
+            self._recs.put(slot, rec)
+            if state is not None:
+                self._sigs.put(slot, state)
         self.stale = (
             snap.meta.get("rensa_meta", {}).get("rminhash_algorithm")
             != (_rensa_meta()["rminhash_algorithm"])
@@ -195,8 +197,8 @@ class StoryClusters:
         snap = storage.Snapshot(
             meta={"params": self.params.to_dict(), "rensa_meta": _rensa_meta()},
             ids=[self._ids[s] for s in alive],  # type: ignore[misc]
-            records=[self._records[s] for s in alive],  # type: ignore[misc]
-            states=[self._states[s] for s in alive],
+            records=[self._recs.get(s) for s in alive],  # type: ignore[misc]
+            states=[self._sigs.get_bytes(s) for s in alive],
             edges=edges,
         )
         storage.write(self._file, snap)
@@ -326,21 +328,19 @@ class StoryClusters:
         slot = self._free.pop() if self._free else len(self._ids)
         if slot == len(self._ids):
             self._ids.append(article_id)
-            self._records.append(rec)
-            self._states.append(state)
         else:
             self._ids[slot] = article_id
-            self._records[slot] = rec
-            self._states[slot] = state
+        self._recs.put(slot, rec)
+        if state is not None:
+            self._sigs.put(slot, state)
         self._slot[article_id] = slot
-        self._flat = None
         return slot
 
     def _vacate(self, slot: int, lsh: rensa.RMinHashLSH, change: _DfChange) -> set[int]:
         """Take an article out of every structure; its former pair neighbours."""
         aid = self._ids[slot]
-        rec = self._records[slot]
-        if self._states[slot] is not None:
+        rec = self._recs.get(slot)
+        if self._sigs.get(slot) is not None:
             lsh.remove(slot)
         if rec is not None:
             change.count(buckets_of(rec), -1)
@@ -350,27 +350,22 @@ class StoryClusters:
         if aid is not None:
             del self._slot[aid]
         self._ids[slot] = None
-        self._records[slot] = None
-        self._states[slot] = None
+        self._recs.drop(slot)
+        self._sigs.drop(slot)
         self._free.append(slot)
-        self._flat = None
         return nbrs
 
     def _holding(self, buckets: np.ndarray) -> set[int]:
-        """Slots whose articles hold a unit in one of ``buckets``."""
+        """Slots whose articles hold a unit in one of ``buckets`` (vectorised: about 50 ms
+        for 100k articles)."""
         if not len(buckets):
             return set()
-        if self._flat is None:
-            recs = [(s, buckets_of(r)) for s, r in enumerate(self._records) if r is not None]
-            flat = np.concatenate([b for _, b in recs]) if recs else np.empty(0, np.uint32)
-            owners = np.repeat(
-                np.array([s for s, _ in recs], dtype=np.int64),
-                np.array([len(b) for _, b in recs], dtype=np.int64),
-            )
-            self._flat = (flat, owners)
-        flat, owners = self._flat
-        hit = np.isin(flat, buckets)
-        return set(np.unique(owners[hit]).tolist())
+        slots = self._recs.live_slots()
+        n_units = self._recs.item(slots, 2).astype(np.int64)
+        values, owners = self._recs.gather(slots, np.full(len(slots), 4, np.int64), n_units)
+        hit = np.zeros(1 << DF_BITS, dtype=np.bool_)
+        hit[buckets] = True
+        return set(np.unique(owners[hit[values]]).tolist())
 
     def _decide(self, slots: list[int], skip: set[int], once: set[int]) -> set[int]:
         """Query the candidates of ``slots`` and set each pair's edge by :func:`same_story`.
@@ -385,19 +380,19 @@ class StoryClusters:
         lsh = self._ensure_lsh()
         df = self._ensure_df()
         params = self.params
-        records = self._records
+        recs = self._recs
         graph = self._graph
         for i in range(0, len(slots), _QUERY_CHUNK):
-            part = [s for s in slots[i : i + _QUERY_CHUNK] if self._states[s] is not None]
+            part = [s for s in slots[i : i + _QUERY_CHUNK] if self._sigs.get(s) is not None]
             if not part:
                 continue
-            sigs = [load_signature(self._states[s], params) for s in part]  # type: ignore[arg-type]
+            sigs = [load_signature(self._sigs.get_bytes(s), params) for s in part]  # type: ignore[arg-type]
             for slot, cands in zip(part, lsh.query_all(sigs), strict=True):
-                rec = records[slot]
+                rec = recs.get(slot)
                 for c in cands:
                     if c == slot or c in skip or (c < slot and c in once):
                         continue
-                    ok = same_story(rec, records[c], df, params)  # type: ignore[arg-type]
+                    ok = same_story(rec, recs.get(c), df, params)  # type: ignore[arg-type]
                     if ok != graph.has(slot, c):
                         if ok:
                             graph.link(slot, c)
@@ -407,12 +402,20 @@ class StoryClusters:
                         touched.add(c)
         return touched
 
+    def _live_records(self) -> Iterator[tuple[int, np.ndarray]]:
+        for slot, aid in enumerate(self._ids):
+            if aid is not None:
+                rec = self._recs.get(slot)
+                if rec is not None:
+                    yield slot, rec
+
     def _ensure_lsh(self) -> rensa.RMinHashLSH:
         if self._lsh is None:
             p = self.params
             lsh = rensa.RMinHashLSH(p.containment, p.num_perm, p.bands)
             batch: list[tuple[int, rensa.RMinHash]] = []
-            for slot, state in enumerate(self._states):
+            for slot in range(len(self._ids)):
+                state = self._sigs.get_bytes(slot)
                 if state is None:
                     continue
                 try:
@@ -433,7 +436,7 @@ class StoryClusters:
     def _ensure_df(self) -> np.ndarray:
         if self._df is None:
             df = np.zeros(1 << DF_BITS, dtype=np.uint32)
-            lists = [np.unique(buckets_of(r)) for r in self._records if r is not None]
+            lists = [np.unique(buckets_of(r)) for _, r in self._live_records()]
             if lists:
                 np.add.at(df, np.concatenate(lists), 1)
             self._df = df

@@ -33,10 +33,13 @@ prepared in worker processes (:func:`prepare_parallel`).
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import rensa
@@ -106,7 +109,7 @@ def prepare(docs: Sequence[tuple[str, str]], params: Params) -> list[Prepared]:
     k = params.k
     out: list[Prepared] = []
     token_sets: list[list[str]] = []
-    pending: list[tuple[int, list[str], int]] = []  # index in out, unit strings, n_chars
+    pending: list[tuple[int, tuple[str, ...], int]] = []  # index in out, unit strings, n_chars
     for article_id, text in docs:
         units = content_units(text).parts
         stream = "".join(units)
@@ -117,32 +120,39 @@ def prepare(docs: Sequence[tuple[str, str]], params: Params) -> list[Prepared]:
         shingles = [stream[i : i + k] for i in range(n - k + 1)]
         token_sets.append(shingles)
         token_sets.append(list(units))
-        pending.append((len(out), list(units), n))
+        pending.append((len(out), units, n))
         out.append((article_id, _empty_record(n), None))
     if not pending:
         return out
     hashes = rensa.RMinHash.hash_token_sets(token_sets)
     signatures = rensa.RMinHash.from_token_sets(token_sets[0::2], params.num_perm, params.seed)
+    sizes = [len(h) for h in hashes]
+    flat = np.fromiter(itertools.chain.from_iterable(hashes), dtype=np.uint64, count=sum(sizes))
+    offsets = [0, *itertools.accumulate(sizes)]
     for j, (pos, units, n) in enumerate(pending):
-        shingle_hashes = np.array(hashes[2 * j], dtype=np.uint64)
-        unit_hashes = np.array(hashes[2 * j + 1], dtype=np.uint64)
+        shingle_hashes = flat[offsets[2 * j] : offsets[2 * j + 1]]
+        unit_hashes = flat[offsets[2 * j + 1] : offsets[2 * j + 2]]
         rec = _sample(shingle_hashes, unit_hashes, units, n, params)
         out[pos] = (out[pos][0], rec, signature_state(signatures[j]))
     return out
 
 
 def _sample(
-    shingle_hashes: np.ndarray, unit_hashes: np.ndarray, units: list[str], n: int, params: Params
+    shingle_hashes: np.ndarray,
+    unit_hashes: np.ndarray,
+    units: tuple[str, ...],
+    n: int,
+    params: Params,
 ) -> np.ndarray:
     low = shingle_hashes.astype(np.uint32)  # the low 32 bits
-    uniq, first = np.unique(low, return_index=True)
-    level = _level(len(uniq), params.sample_target)
-    keep = (uniq & np.uint32((1 << level) - 1)) == 0
-    samples, starts = uniq[keep], first[keep]
-    order = np.argsort(starts, kind="stable")
-    samples, starts = samples[order], starts[order]
+    level = _level(len(low), params.sample_target)
+    starts = np.flatnonzero((low & np.uint32((1 << level) - 1)) == 0)
+    # distinct values, each at its first position, in text order
+    _, first = np.unique(low[starts], return_index=True)
+    starts = starts[np.sort(first)]
+    samples = low[starts]
     # the unit each sampled shingle starts in
-    ends = np.cumsum([len(u) for u in units])
+    ends = np.fromiter(itertools.accumulate(map(len, units)), dtype=np.int64, count=len(units))
     unit_index = np.searchsorted(ends, starts, side="right")
     counts = np.bincount(unit_index, minlength=len(units)).astype(np.uint32)
     buckets = (unit_hashes >> np.uint64(64 - DF_BITS)).astype(np.uint32)
@@ -169,27 +179,61 @@ def _worker_init() -> None:
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
 
 
+def can_spawn() -> bool:
+    """Whether worker processes can start: ``spawn`` re-imports the main module, which a
+    REPL, ``python -c`` or a script read from stdin does not have as a file."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return bool(path) and os.path.exists(str(path))
+
+
 def prepare_parallel(
     docs: Iterable[tuple[str, str]], params: Params, workers: int, chunk: int = 400
 ) -> Iterator[Prepared]:
     """:func:`prepare` over ``docs`` in ``workers`` processes (in order, streaming).
 
     At most ``2 * workers`` chunks are in flight, so memory stays flat however many
-    documents come. ``workers <= 1`` prepares in this process.
+    documents come. With ``workers <= 1``, when processes cannot be started, or when the
+    pool breaks (a worker killed), the rest is prepared in this process.
     """
-    if workers <= 1:
-        for part in _chunks(docs, chunk):
+    chunks = _chunks(docs, chunk)
+    if workers <= 1 or not can_spawn():
+        for part in chunks:
             yield from prepare(part, params)
         return
     ctx = multiprocessing.get_context("spawn")  # fork would copy rayon's threads' locks
+    in_flight: list[tuple[list[tuple[str, str]], Future[list[Prepared]]]] = []
+    broken = False
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
-        in_flight = []
-        for part in _chunks(docs, chunk):
-            in_flight.append(pool.submit(_prepare_job, (part, params)))
+        for part in chunks:
+            try:
+                in_flight.append((part, pool.submit(_prepare_job, (part, params))))
+            except BrokenProcessPool:
+                in_flight.append((part, _failed()))
+                broken = True
+                break
             if len(in_flight) >= 2 * workers:
-                yield from in_flight.pop(0).result()
-        for fut in in_flight:
-            yield from fut.result()
+                yield from _result(*in_flight.pop(0), params)
+        for part, fut in in_flight:
+            yield from _result(part, fut, params)
+    if broken:
+        for part in chunks:
+            yield from prepare(part, params)
+
+
+def _failed() -> Future[list[Prepared]]:
+    fut: Future[list[Prepared]] = Future()
+    fut.set_exception(BrokenProcessPool("worker pool broke"))
+    return fut
+
+
+def _result(
+    part: list[tuple[str, str]], fut: Future[list[Prepared]], params: Params
+) -> list[Prepared]:
+    try:
+        return fut.result()
+    except BrokenProcessPool:
+        return prepare(part, params)
 
 
 def signature_state(sig: rensa.RMinHash) -> bytes:
