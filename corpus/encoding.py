@@ -177,7 +177,7 @@ DAMAGE_FREE_LINES = 3
 MAX_DAMAGE_PLACES = 64  # stop looking after this many (the file is refused anyway)
 DECODE_WINDOW = 16384
 GUESS_BYTES = 32768  # charset-normalizer reads this much for a refusal's best guess
-MAX_DAMAGE_BYTES = 64  # or after this many undecodable bytes, plus 1% of the file
+MAX_DAMAGE_BYTES = 64  # or after this many undecodable bytes, plus 0.2% of the file
 # Text with at most one damaged place per this many characters is called damaged text
 # in a refusal (an offset is named); more, and it is called not Chinese text.
 DAMAGED_TEXT_SHARE = 20
@@ -892,8 +892,9 @@ def _best_guess(data: bytes) -> str:
     return f"best guess {best.encoding} reads as {_script_of(str(best))}"
 
 
-def _failure(data: bytes) -> str:
-    """Why ``data`` does not decode, as precisely as can be said."""
+def _failure(data: bytes, damage: _Damage | None, reason: str | None) -> str:
+    """Why ``data`` does not decode, as precisely as can be said (``damage`` and
+    ``reason``: what ``_repair`` said)."""
     # A file cut inside a multi-byte character: all but its last one to three bytes decode.
     for cut in (1, 2, 3):
         head = data[:-cut]
@@ -902,14 +903,8 @@ def _failure(data: bytes) -> str:
             if found is not None:
                 label = _LABELS.get(found[1], found[1])
                 return f"cannot decode: the file ends inside a character ({label} text cut off)"
-    damage, reason = _repair(data)
     if damage is not None and reason is not None:
         offset = damage.out_of_step if damage.out_of_step is not None else damage.places[0][0]
-        if damage.codec == "utf-8":
-            return (
-                f"cannot decode: not UTF-8 (invalid byte at offset {offset}), "
-                f"GB18030 or Big5 text ({reason})"
-            )
         return (
             f"cannot decode: damaged {codec_label(damage.codec)} text "
             f"(invalid byte at offset {offset}; {reason})"
@@ -933,4 +928,4 @@ def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
     damage, reason = _repair(data)
     if damage is not None and reason is None:
         return damage.text.removeprefix("\ufeff"), damage.codec
-    raise DecodeError(_failure(data))
+    raise DecodeError(_failure(data, damage, reason))

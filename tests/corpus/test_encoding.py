@@ -418,3 +418,23 @@ def test_damaged_big5_is_refused_with_the_offset() -> None:
         f"cannot decode: damaged Big5 text (invalid byte at offset {at}; "
         "Big5 damage is not repaired)"
     )
+
+
+def test_utf8_with_a_stray_byte_in_the_middle_is_repaired() -> None:
+    text = _article(12)
+    data = text.encode()
+    at = data.index("成功破获".encode(), 600)
+    broken = data[:at] + b"\xff" + data[at:]
+    before = data[:at].decode()  # ends in 所, the character before 成
+    # the stray byte and the character on either side of it (所, 成) go under one mark
+    expected = before[:-1] + "\ufffd" + text[len(before) + 1 :]
+    assert decode(broken) == (expected, "utf-8")
+
+
+def test_damaged_utf8_is_refused_with_the_offset() -> None:
+    text = "長三角九城市在金華舉行科創走廊推進會。"
+    with pytest.raises(DecodeError) as info:
+        decode(text.encode() + b"\xff\xfe\xfa" + text.encode())
+    assert str(info.value) == (
+        "cannot decode: damaged UTF-8 text (invalid byte at offset 57; too much damage to repair)"
+    )
