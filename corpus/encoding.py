@@ -67,13 +67,13 @@ UTF-8 1 of 948) - no decoder can tell those from text, as with a substituted byt
 still decodes.
 
 Cost per file, measured on 1,000 People's Daily files per encoding on this 2-core
-machine under load from other work (min of 5 runs): UTF-8 (16.6 KB on average) 0.015
-ms before and after (one strict decode); GB18030 (10.8 KB) 0.37-0.41 ms before, 0.25
-ms now; Big5 (10.9 KB) 0.63-0.81 ms before, 0.48-0.58 ms now. The frequency table and
-bigram bit set (6 MB) are built once per process on the first file that is not UTF-8:
-0.3-0.6 s. A refusal costs more: charset-normalizer reads the first 32 KB for the
-message, and the damage check decodes the file in windows (2.5 MB of random bytes:
-0.06 s).
+machine, shared with other work (min / median of 5 runs, ms): UTF-8 (16.6 KB on
+average) 0.010 / 0.018 before, 0.010 / 0.015 now (one strict decode); GB18030 (10.8
+KB) 0.23 / 0.30 before, 0.11 / 0.18 now; Big5 (10.9 KB) 0.40 / 0.55 before, 0.36 /
+0.43 now. The frequency table and bigram bit set (6 MB) are built once per process on
+the first file that is not UTF-8: 0.26 s (0.6 s under load). A refusal costs more:
+charset-normalizer reads the first 32 KB for the message, and the damage check decodes
+the file in windows (2.5 MB of random bytes: 0.06 s).
 """
 
 from __future__ import annotations
