@@ -26,6 +26,8 @@ Not thread-safe: one writer at a time (the index's write lock covers it). Readin
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import itertools
 import os
 from collections.abc import Iterable, Iterator
@@ -38,14 +40,15 @@ import rensa
 from g60_reader.index.errors import IndexDamaged, IndexUnavailable
 
 from . import storage
+from .bands import BandIndex
 from .graph import Components
 from .params import Params
 from .pool import Pool
-from .sketch import DF_BITS, Prepared, buckets_of, load_signature, prepare_parallel
+from .sketch import DF_BITS, Prepared, buckets_of, prepare_parallel
 from .verify import same_story
 
 PARALLEL_MIN = 4000  # batches at least this large are sketched in worker processes
-_QUERY_CHUNK = 2048
+_QUERY_CHUNK = 20_000  # slots whose candidate pairs are gathered at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,25 @@ def _rensa_meta() -> dict[str, object]:
             version = _v("rensa")
         except Exception:  # pragma: no cover - metadata missing in odd installs
             version = "unknown"
-    return {"rensa": version, "rminhash_algorithm": int(rensa.RMinHash.ALGORITHM_VERSION)}
+    return {
+        "rensa": version,
+        "rminhash_algorithm": int(rensa.RMinHash.ALGORITHM_VERSION),
+        "df_bits": DF_BITS,
+    }
+
+
+def _release_memory() -> None:
+    """Hand the heap freed by a large batch back to the system (glibc's ``malloc_trim``).
+
+    A batch of 100k articles leaves about 40 MB of freed but still resident heap (the
+    transient signatures and worker results); nothing else changes. A no-op elsewhere.
+    """
+    gc.collect()
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 class _DfChange:
@@ -121,17 +142,18 @@ class StoryClusters:
         self._file = file
         self.params = params
         self.workers = workers
-        self._ids: list[str | None] = []
+        self._ids: list[str | None] = []  # slot -> article id (None: removed)
         self._slot: dict[str, int] = {}
-        self._free: list[int] = []
         self._recs = Pool(np.uint32)  # packed sketch per slot (see .sketch)
-        self._sigs = Pool(np.uint8)  # rensa signature state per slot (if long enough)
+        self._sigs = np.zeros((0, params.num_perm), dtype=np.uint32)  # rensa signatures
+        self._has_sig = np.zeros(0, dtype=np.bool_)
         self._graph = Components(self._name)
         self._df: np.ndarray | None = None
-        self._lsh: rensa.RMinHashLSH | None = None
+        self._index: BandIndex | None = None
         self.stale = False
-        """True when the stored signatures were made by an incompatible rensa: clusters can
-        be read, but :meth:`add`/:meth:`remove` raise until the archive is re-clustered."""
+        """True when the stored signatures were made by another rensa algorithm (or another
+        frequency layout): clusters can be read, but :meth:`add` and :meth:`remove` raise
+        until the archive is re-clustered."""
 
     # -- opening and saving -----------------------------------------------------------
     @classmethod
@@ -165,17 +187,19 @@ class StoryClusters:
                 f"{params.hashing()}; re-cluster the archive"
             )
         self = cls(file, params or stored, workers)
+        if snap.sigs.shape[1:] != (self.params.num_perm,):
+            raise IndexDamaged(f"{file}: story clusters are damaged (signature width)")
         self._ids = list(snap.ids)
         self._slot = {aid: i for i, aid in enumerate(snap.ids)}
         if len(self._slot) != len(snap.ids):
             raise IndexDamaged(f"{file}: story clusters are damaged (an article id twice)")
-        for slot, (rec, state) in enumerate(zip(snap.records, snap.states, strict=True)):
+        for slot, rec in enumerate(snap.records):
             self._recs.put(slot, rec)
-            if state is not None:
-                self._sigs.put(slot, state)
-        self.stale = (
-            snap.meta.get("rensa_meta", {}).get("rminhash_algorithm")
-            != (_rensa_meta()["rminhash_algorithm"])
+        self._sigs = np.array(snap.sigs, dtype=np.uint32)
+        self._has_sig = np.array(snap.has_sig, dtype=np.bool_)
+        stored_meta, current = snap.meta.get("rensa_meta", {}), _rensa_meta()
+        self.stale = any(
+            stored_meta.get(k) != current[k] for k in ("rminhash_algorithm", "df_bits")
         )
         for u, v in snap.edges.tolist():
             self._graph.link(u, v)
@@ -194,11 +218,13 @@ class StoryClusters:
         edges = np.array(
             [(new_slot[u], new_slot[v]) for u, v in self._graph.edges()], dtype=np.int64
         ).reshape(-1, 2)
+        live = np.array(alive, dtype=np.int64)
         snap = storage.Snapshot(
             meta={"params": self.params.to_dict(), "rensa_meta": _rensa_meta()},
-            ids=[self._ids[s] for s in alive],  # type: ignore[misc]
+            ids=[self._name(s) for s in alive],
             records=[self._recs.get(s) for s in alive],  # type: ignore[misc]
-            states=[self._sigs.get_bytes(s) for s in alive],
+            sigs=self._sigs[live] if len(live) else self._sigs[:0],
+            has_sig=self._has_sig[live] if len(live) else self._has_sig[:0],
             edges=edges,
         )
         storage.write(self._file, snap)
@@ -215,10 +241,6 @@ class StoryClusters:
 
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._slot
-
-    def ids(self) -> list[str]:
-        """Every article id known (clustered or not)."""
-        return list(self._slot)
 
     def cluster_of(self, article_id: str) -> str | None:
         """The stable id of the article's story cluster; ``None`` when the article is not
@@ -255,7 +277,7 @@ class StoryClusters:
             IndexUnavailable: the store is :attr:`stale`.
         """
         self._writable()
-        lsh = self._ensure_lsh()
+        index = self._ensure_index()
         change = _DfChange(self._ensure_df())
         source = ((d.article_id, d.text) for d in docs)
         head = list(itertools.islice(source, PARALLEL_MIN))
@@ -263,33 +285,25 @@ class StoryClusters:
         stream = itertools.chain(head, source)
         new: set[int] = set()
         touched: set[int] = set()
-        batch: list[tuple[int, rensa.RMinHash]] = []
         for prepared in prepare_parallel(stream, self.params, workers):
             old = self._slot.get(prepared[0])
             if old is not None:  # a replacement: the old text leaves first
-                if batch:
-                    lsh.insert_pairs(batch)
-                    batch = []
-                touched |= self._vacate(old, lsh, change)
+                touched |= self._vacate(old, index, change)
                 touched.add(old)
                 new.discard(old)
             slot = self._place(prepared)
             new.add(slot)
             change.count(buckets_of(prepared[1]), +1)
-            state = prepared[2]
-            if state is not None:
-                batch.append((slot, load_signature(state, self.params)))
-                if len(batch) >= _QUERY_CHUNK:
-                    lsh.insert_pairs(batch)
-                    batch = []
-        if batch:
-            lsh.insert_pairs(batch)
+        signed = np.array(sorted(s for s in new if self._has_sig[s]), dtype=np.int64)
+        index.add(signed, self._sigs[signed])
         if not new and not touched:
             return
         dirty = self._holding(change.crossed(self.params.df_cap)) - new
         touched |= self._decide(sorted(new), skip=set(), once=new)
         touched |= self._decide(sorted(dirty), skip=new, once=dirty)
         self._graph.settle(touched)
+        if len(new) >= PARALLEL_MIN:
+            _release_memory()
 
     def remove(self, article_ids: Iterable[str]) -> None:
         """Remove articles; their clusters are recomputed (a cluster whose bridge article
@@ -299,14 +313,14 @@ class StoryClusters:
             IndexUnavailable: the store is :attr:`stale`.
         """
         self._writable()
-        lsh = self._ensure_lsh()
+        index = self._ensure_index()
         change = _DfChange(self._ensure_df())
         touched: set[int] = set()
         for aid in article_ids:
             slot = self._slot.get(aid)
             if slot is None:
                 continue
-            touched |= self._vacate(slot, lsh, change)
+            touched |= self._vacate(slot, index, change)
             touched.add(slot)
         if not touched:
             return
@@ -323,25 +337,35 @@ class StoryClusters:
             )
 
     def _place(self, prepared: Prepared) -> int:
-        """Store one sketched article (whose id is not present) in a free slot."""
-        article_id, rec, state = prepared
-        slot = self._free.pop() if self._free else len(self._ids)
-        if slot == len(self._ids):
-            self._ids.append(article_id)
-        else:
-            self._ids[slot] = article_id
+        """Store one sketched article (whose id is not present) in a new slot.
+
+        Slots are never reused while the store is open (a reused slot could meet keys of
+        its former article in the band index); saving compacts them.
+        """
+        article_id, rec, sig = prepared
+        slot = len(self._ids)
+        self._ids.append(article_id)
         self._recs.put(slot, rec)
-        if state is not None:
-            self._sigs.put(slot, state)
+        if slot >= len(self._has_sig):
+            size = max(slot + 1, 2 * len(self._has_sig), 1024)
+            sigs = np.zeros((size, self.params.num_perm), dtype=np.uint32)
+            sigs[: len(self._sigs)] = self._sigs
+            has = np.zeros(size, dtype=np.bool_)
+            has[: len(self._has_sig)] = self._has_sig
+            self._sigs, self._has_sig = sigs, has
+        if sig is not None:
+            self._sigs[slot] = sig
+            self._has_sig[slot] = True
         self._slot[article_id] = slot
         return slot
 
-    def _vacate(self, slot: int, lsh: rensa.RMinHashLSH, change: _DfChange) -> set[int]:
+    def _vacate(self, slot: int, index: BandIndex, change: _DfChange) -> set[int]:
         """Take an article out of every structure; its former pair neighbours."""
         aid = self._ids[slot]
         rec = self._recs.get(slot)
-        if self._sigs.get(slot) is not None:
-            lsh.remove(slot)
+        if self._has_sig[slot]:
+            index.remove(np.array([slot]))
+            self._has_sig[slot] = False
         if rec is not None:
             change.count(buckets_of(rec), -1)
         nbrs = self._graph.drop(slot)
@@ -351,8 +375,6 @@ class StoryClusters:
             del self._slot[aid]
         self._ids[slot] = None
         self._recs.drop(slot)
-        self._sigs.drop(slot)
-        self._free.append(slot)
         return nbrs
 
     def _holding(self, buckets: np.ndarray) -> set[int]:
@@ -368,77 +390,53 @@ class StoryClusters:
         return set(np.unique(owners[hit[values]]).tolist())
 
     def _decide(self, slots: list[int], skip: set[int], once: set[int]) -> set[int]:
-        """Query the candidates of ``slots`` and set each pair's edge by :func:`same_story`.
+        """Decide every candidate pair of ``slots`` with :func:`same_story` and set its edge.
 
         Candidates in ``skip`` are left alone (decided already); a pair of two slots of
-        ``once`` is decided from its larger slot only. Returns the slots whose edges
-        changed.
+        ``once`` is decided once. Returns the slots whose edges changed.
         """
         touched: set[int] = set()
-        if not slots:
+        signed = [s for s in slots if self._has_sig[s]]
+        if not signed:
             return touched
-        lsh = self._ensure_lsh()
+        index = self._ensure_index()
         df = self._ensure_df()
         params = self.params
         recs = self._recs
         graph = self._graph
-        for i in range(0, len(slots), _QUERY_CHUNK):
-            part = [s for s in slots[i : i + _QUERY_CHUNK] if self._sigs.get(s) is not None]
-            if not part:
-                continue
-            sigs = [load_signature(self._sigs.get_bytes(s), params) for s in part]  # type: ignore[arg-type]
-            for slot, cands in zip(part, lsh.query_all(sigs), strict=True):
-                rec = recs.get(slot)
-                for c in cands:
-                    if c == slot or c in skip or (c < slot and c in once):
-                        continue
-                    ok = same_story(rec, recs.get(c), df, params)  # type: ignore[arg-type]
-                    if ok != graph.has(slot, c):
-                        if ok:
-                            graph.link(slot, c)
-                        else:
-                            graph.unlink(slot, c)
-                        touched.add(slot)
-                        touched.add(c)
+        for i in range(0, len(signed), _QUERY_CHUNK):
+            part = np.array(signed[i : i + _QUERY_CHUNK], dtype=np.int64)
+            for slot, c in index.pairs(part, self._sigs[part]).tolist():
+                if c in skip or (c < slot and c in once):
+                    continue
+                ok = same_story(recs.get(slot), recs.get(c), df, params)  # type: ignore[arg-type]
+                if ok != graph.has(slot, c):
+                    if ok:
+                        graph.link(slot, c)
+                    else:
+                        graph.unlink(slot, c)
+                    touched.add(slot)
+                    touched.add(c)
         return touched
 
-    def _live_records(self) -> Iterator[tuple[int, np.ndarray]]:
-        for slot, aid in enumerate(self._ids):
-            if aid is not None:
-                rec = self._recs.get(slot)
-                if rec is not None:
-                    yield slot, rec
-
-    def _ensure_lsh(self) -> rensa.RMinHashLSH:
-        if self._lsh is None:
-            p = self.params
-            lsh = rensa.RMinHashLSH(p.containment, p.num_perm, p.bands)
-            batch: list[tuple[int, rensa.RMinHash]] = []
-            for slot in range(len(self._ids)):
-                state = self._sigs.get_bytes(slot)
-                if state is None:
-                    continue
-                try:
-                    batch.append((slot, load_signature(state, p)))
-                except ValueError as exc:
-                    raise IndexDamaged(
-                        f"{self._file}: story clusters are damaged (signature of "
-                        f"{self._ids[slot]!r}: {exc})"
-                    ) from exc
-                if len(batch) >= _QUERY_CHUNK:
-                    lsh.insert_pairs(batch)
-                    batch = []
-            if batch:
-                lsh.insert_pairs(batch)
-            self._lsh = lsh
-        return self._lsh
+    def _ensure_index(self) -> BandIndex:
+        if self._index is None:
+            index = BandIndex(self.params.num_perm, self.params.bands)
+            signed = np.flatnonzero(self._has_sig[: len(self._ids)])
+            index.add(signed, self._sigs[signed])
+            self._index = index
+        return self._index
 
     def _ensure_df(self) -> np.ndarray:
         if self._df is None:
             df = np.zeros(1 << DF_BITS, dtype=np.uint32)
-            lists = [np.unique(buckets_of(r)) for _, r in self._live_records()]
-            if lists:
-                np.add.at(df, np.concatenate(lists), 1)
+            slots = self._recs.live_slots()
+            if len(slots):
+                n_units = self._recs.item(slots, 2).astype(np.int64)
+                values, owners = self._recs.gather(slots, np.full(len(slots), 4, np.int64), n_units)
+                # each article counts once per distinct unit
+                pairs = np.unique((owners << 32) | values.astype(np.int64))
+                np.add.at(df, (pairs & 0xFFFFFFFF).astype(np.int64), 1)
             self._df = df
         return self._df
 

@@ -18,7 +18,7 @@ A *sketch* keeps, per article:
     A found in B estimates the containment of A in B without bias. Samples are ordered by
     the unit (sentence) they start in.
 ``units``
-    Per kept unit: the top 23 bits of its content's hash (the document-frequency bucket)
+    Per kept unit: the top 22 bits of its content's hash (the document-frequency bucket)
     and how many samples start in it, so that samples from boilerplate units can be
     discounted once the unit's frequency is known.
 
@@ -47,7 +47,7 @@ import rensa
 from .params import Params
 from .text import content_units
 
-DF_BITS = 23  # document-frequency buckets: 8M counters of 4 bytes
+DF_BITS = 22  # document-frequency buckets: 4M counters of 4 bytes (16 MB)
 _HEAD = 4  # packed record: n_chars, level, n_units, n_samples
 
 
@@ -100,8 +100,9 @@ def _empty_record(n_chars: int) -> np.ndarray:
     return pack(n_chars, 0, np.empty(0, np.uint32), np.empty(0, np.uint32), np.empty(0, np.uint32))
 
 
-Prepared = tuple[str, np.ndarray, "bytes | None"]
-"""``(article_id, packed record, rensa signature state or None when too short)``."""
+Prepared = tuple[str, np.ndarray, "np.ndarray | None"]
+"""``(article_id, packed record, rensa signature (``num_perm`` uint32) or None when too
+short)``."""
 
 
 def prepare(docs: Sequence[tuple[str, str]], params: Params) -> list[Prepared]:
@@ -125,7 +126,10 @@ def prepare(docs: Sequence[tuple[str, str]], params: Params) -> list[Prepared]:
     if not pending:
         return out
     hashes = rensa.RMinHash.hash_token_sets(token_sets)
-    signatures = rensa.RMinHash.from_token_sets(token_sets[0::2], params.num_perm, params.seed)
+    signatures = np.array(
+        rensa.RMinHash.digests_from_token_sets(token_sets[0::2], params.num_perm, params.seed),
+        dtype=np.uint32,
+    ).reshape(len(pending), params.num_perm)
     sizes = [len(h) for h in hashes]
     flat = np.fromiter(itertools.chain.from_iterable(hashes), dtype=np.uint64, count=sum(sizes))
     offsets = [0, *itertools.accumulate(sizes)]
@@ -133,7 +137,7 @@ def prepare(docs: Sequence[tuple[str, str]], params: Params) -> list[Prepared]:
         shingle_hashes = flat[offsets[2 * j] : offsets[2 * j + 1]]
         unit_hashes = flat[offsets[2 * j + 1] : offsets[2 * j + 2]]
         rec = _sample(shingle_hashes, unit_hashes, units, n, params)
-        out[pos] = (out[pos][0], rec, signature_state(signatures[j]))
+        out[pos] = (out[pos][0], rec, signatures[j].copy())
     return out
 
 
@@ -236,26 +240,6 @@ def _result(
         return prepare(part, params)
 
 
-def signature_state(sig: rensa.RMinHash) -> bytes:
-    """rensa's own versioned serialisation of a signature (what its pickling stores)."""
-    state = sig.__reduce__()[2]
-    if not isinstance(state, bytes):
-        raise TypeError("rensa.RMinHash no longer serialises to bytes")
-    return state
-
-
-def load_signature(state: bytes, params: Params) -> rensa.RMinHash:
-    """The signature back from :func:`signature_state` (no pickle: stored files are data).
-
-    Raises ``ValueError`` when the state is damaged or from an incompatible rensa.
-    """
-    sig = rensa.RMinHash(params.num_perm, params.seed)
-    sig.__setstate__(state)
-    if len(sig.digest()) != params.num_perm:
-        raise ValueError("signature has another number of permutations")
-    return sig
-
-
 __all__ = [
     "DF_BITS",
     "Prepared",
@@ -263,10 +247,8 @@ __all__ = [
     "chars_of",
     "counts_of",
     "level_of",
-    "load_signature",
     "pack",
     "prepare",
     "prepare_parallel",
     "samples_of",
-    "signature_state",
 ]

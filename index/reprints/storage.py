@@ -52,7 +52,8 @@ class Snapshot:
     meta: dict[str, Any]
     ids: list[str]
     records: list[np.ndarray]
-    states: list[bytes | None]
+    sigs: np.ndarray  # uint32 (n, num_perm) rensa signatures (rows without has_sig unused)
+    has_sig: np.ndarray  # bool (n,)
     edges: np.ndarray  # int64 (E, 2) slot pairs
 
 
@@ -73,7 +74,6 @@ def write(file: Path, snap: Snapshot) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(file)
     id_data, id_offsets = _join_bytes([i.encode("utf-8", "surrogatepass") for i in snap.ids])
-    sig_data, sig_offsets = _join_bytes([s or b"" for s in snap.states])
     rec_offsets = np.zeros(len(snap.records) + 1, dtype=np.int64)
     if snap.records:
         np.cumsum([len(r) for r in snap.records], out=rec_offsets[1:])
@@ -82,7 +82,6 @@ def write(file: Path, snap: Snapshot) -> None:
         if snap.records
         else np.empty(0, np.uint32)
     )
-    has_sig = np.array([s is not None for s in snap.states], dtype=np.bool_)
     meta = dict(snap.meta, format=FORMAT, version=VERSION, count=len(snap.ids))
     meta["edges"] = len(snap.edges)
     arrays = {
@@ -91,9 +90,8 @@ def write(file: Path, snap: Snapshot) -> None:
         "id_offsets": id_offsets,
         "rec_data": rec_data,
         "rec_offsets": rec_offsets,
-        "sig_data": sig_data,
-        "sig_offsets": sig_offsets,
-        "has_sig": has_sig,
+        "sigs": np.ascontiguousarray(snap.sigs, dtype=np.uint32),
+        "has_sig": np.asarray(snap.has_sig, dtype=np.bool_),
         "edges": np.asarray(snap.edges, dtype=np.int64).reshape(-1, 2),
     }
     tmp = file.with_name(f".{file.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
@@ -156,11 +154,13 @@ def read(file: Path) -> Snapshot:
         n = int(meta["count"])
         id_offsets = arrays["id_offsets"]
         rec_offsets = arrays["rec_offsets"]
-        sig_offsets = arrays["sig_offsets"]
+        sigs = arrays["sigs"]
         has_sig = arrays["has_sig"]
         edges = arrays["edges"]
-        if not (len(id_offsets) == len(rec_offsets) == len(sig_offsets) == n + 1):
+        if not (len(id_offsets) == len(rec_offsets) == n + 1):
             raise DamagedFile("array lengths disagree with the header")
+        if sigs.ndim != 2 or len(sigs) != n or sigs.dtype != np.uint32:
+            raise DamagedFile("signatures disagree with the header")
         if len(has_sig) != n or len(edges) != int(meta["edges"]):
             raise DamagedFile("array lengths disagree with the header")
         if len(edges) and (edges.min() < 0 or edges.max() >= n):
@@ -175,18 +175,11 @@ def read(file: Path) -> Snapshot:
         for rec in records:
             if len(rec) < 4 or len(rec) != 4 + 2 * int(rec[2]) + int(rec[3]):
                 raise DamagedFile("an article's sketch is cut short")
-        sig_bytes = arrays["sig_data"].tobytes()
-        states: list[bytes | None] = [
-            sig_bytes[a:b] if flag else None
-            for a, b, flag in zip(
-                sig_offsets[:-1].tolist(), sig_offsets[1:].tolist(), has_sig, strict=True
-            )
-        ]
     except DamagedFile:
         raise
     except (KeyError, ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DamagedFile(f"{type(exc).__name__}: {exc}") from exc
-    return Snapshot(meta=meta, ids=ids, records=records, states=states, edges=edges)
+    return Snapshot(meta=meta, ids=ids, records=records, sigs=sigs, has_sig=has_sig, edges=edges)
 
 
 __all__ = ["FILE_NAME", "DamagedFile", "Snapshot", "read", "resolve", "write"]

@@ -20,7 +20,7 @@ boilerplate, or it is a story reprinted more than ``df_cap`` times, whose every 
 is then common), all samples count and the pair must also share ``common_min_shared``
 characters in absolute terms.
 
-Document frequencies are counted per unit hash bucket (``2**23`` counters, each article
+Document frequencies are counted per unit hash bucket (``2**22`` counters, each article
 counted once per distinct unit). The count depends on the whole archive, so adding
 articles can change a past decision: :mod:`.clusters` re-checks the pairs of every article
 with a unit whose count crossed ``df_cap``, which keeps incremental and batch clustering

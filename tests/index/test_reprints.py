@@ -400,3 +400,74 @@ def test_worker_processes_give_the_same_clusters(
     parallel = StoryClusters.open(None, workers=2)
     parallel.add(iter(corpus))  # any iterable, consumed once
     assert _partition(parallel) == _partition(serial)
+
+
+def test_pool_reuses_space_and_keeps_values() -> None:
+    import numpy as np
+
+    from g60_reader.index.reprints.pool import Pool
+
+    pool = Pool(np.uint32, chunk_items=64)
+    rng = random.Random(5)
+    expected: dict[int, list[int]] = {}
+    for step in range(2000):
+        slot = rng.randrange(50)
+        if rng.random() < 0.3:
+            pool.drop(slot)
+            expected.pop(slot, None)
+        else:
+            values = [rng.randrange(1 << 32) for _ in range(rng.randrange(0, 40))]
+            pool.put(slot, np.array(values, dtype=np.uint32))
+            expected[slot] = values
+        if step % 97 == 0:
+            for s in range(50):
+                got = pool.get(s)
+                assert (got.tolist() if got is not None else None) == expected.get(s)
+    assert sorted(pool.live_slots().tolist()) == sorted(expected)
+    # holes are reclaimed: the pool never grows far past what is live
+    assert pool.nbytes < 4 * (64 + 40 * 50) * 4 + 20 * len(pool._where)
+    slots = np.array(sorted(expected), dtype=np.int64)
+    firsts = pool.item(slots[[len(expected[s]) > 0 for s in slots.tolist()]], 0)
+    assert firsts.tolist() == [expected[s][0] for s in slots.tolist() if expected[s]]
+
+
+def test_without_a_main_file_the_work_stays_in_this_process(
+    corpus: list[StoryDoc], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A REPL or ``python -c`` has no main module to re-import, so no worker can start."""
+    import sys
+    import types
+
+    from g60_reader.index.reprints import sketch
+
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+    assert not sketch.can_spawn()
+    monkeypatch.setattr(clusters_module, "PARALLEL_MIN", 10)
+    sc = StoryClusters.open(None, workers=2)
+    sc.add(corpus)
+    assert _partition(sc) == _truth(corpus)
+
+
+def test_signatures_of_another_rensa_algorithm_make_the_store_read_only(
+    tmp_path: Path, corpus: list[StoryDoc]
+) -> None:
+    sc = StoryClusters.open(tmp_path)
+    sc.add(corpus)
+    sc.save()
+    file = tmp_path / storage.FILE_NAME
+    snap = storage.read(file)
+    snap.meta["rensa_meta"]["rminhash_algorithm"] = -1
+    storage.write(file, snap)
+    old = StoryClusters.open(tmp_path)
+    assert old.stale
+    assert _partition(old) == _truth(corpus)  # reading still works
+    with pytest.raises(IndexUnavailable, match="re-cluster"):
+        old.add(corpus[:1])
+    with pytest.raises(IndexUnavailable, match="re-cluster"):
+        old.remove([corpus[0].article_id])
+    # signatures of another width than the parameters say: damaged
+    snap.meta["rensa_meta"] = clusters_module._rensa_meta()
+    snap.sigs = snap.sigs[:, :10]
+    storage.write(file, snap)
+    with pytest.raises(IndexDamaged):
+        StoryClusters.open(tmp_path)
