@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 _EMPTY_KEYS = np.empty(0, dtype=np.uint64)
-_EMPTY_SLOTS = np.empty(0, dtype=np.int64)
+_EMPTY_SLOTS = np.empty(0, dtype=np.int32)
 
 
 class BandIndex:
@@ -61,7 +61,7 @@ class BandIndex:
             grown[: len(self._alive)] = self._alive
             self._alive = grown
         self._alive[slots] = True
-        self._pending.append((self.band_keys(sigs), slots))
+        self._pending.append((self.band_keys(sigs), slots.astype(np.int32)))
 
     def remove(self, slots: np.ndarray) -> None:
         slots = np.asarray(slots, dtype=np.int64)
@@ -114,7 +114,7 @@ class BandIndex:
                 continue
             src = np.repeat(slots, counts)
             starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
-            other = self._slots[b][starts + np.arange(total)]
+            other = self._slots[b][starts + np.arange(total)].astype(np.int64)
             found.append(np.stack([src, other], axis=1))
         if not found:
             return np.empty((0, 2), dtype=np.int64)

@@ -605,12 +605,14 @@ def run_quality(labelled: Labelled, params: Params | None = None, workers: int =
 
 
 def compare_libraries(n_docs: int = 3000, num_perm: int = 64) -> dict[str, dict[str, float]]:
-    """rensa and datasketch on the same shingle sets: signing speed, agreement of their
-    Jaccard estimates with the exact value, and LSH candidate recall on planted copies."""
+    """rensa and datasketch on the shingle sets of the dev split: signing speed, error of
+    their Jaccard estimates against the exact value, and the candidate pairs of their LSH
+    indexes and of :class:`BandIndex` (same 32 bands of 2 rows) on the true pairs."""
     import datasketch
     import numpy as np
     import rensa
 
+    from g60_reader.index.reprints.bands import BandIndex
     from g60_reader.index.reprints.text import content_units
 
     labelled = build_labelled_set("dev", n_docs)
@@ -620,51 +622,114 @@ def compare_libraries(n_docs: int = 3000, num_perm: int = 64) -> dict[str, dict[
         s = content_units(d.text).stream
         sets.append([s[i : i + k] for i in range(len(s) - k + 1)] or [""])
     out: dict[str, dict[str, float]] = {}
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     r_sigs = rensa.RMinHash.from_token_sets(sets, num_perm, 60)
-    t_r = time.perf_counter() - t0
+    t_r = time.process_time() - t0
     encoded = [[t.encode() for t in s] for s in sets]
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     d_sigs = datasketch.MinHash.bulk(encoded, num_perm=num_perm, seed=60)
-    t_d = time.perf_counter() - t0
-    # exact vs estimated Jaccard on true pairs
+    t_d = time.process_time() - t0
     ids = [d.article_id for d in labelled.docs]
     by_story: dict[str, list[int]] = defaultdict(list)
     for i, a in enumerate(ids):
         by_story[labelled.story[a]].append(i)
     pairs = [(i, j) for v in by_story.values() for i, j in itertools.combinations(v, 2)]
     err_r, err_d = [], []
-    for i, j in pairs[:3000]:
+    for i, j in pairs:
         a, b = set(sets[i]), set(sets[j])
         exact = len(a & b) / len(a | b)
         err_r.append(abs(r_sigs[i].jaccard(r_sigs[j]) - exact))
         err_d.append(abs(d_sigs[i].jaccard(d_sigs[j]) - exact))
     bands = num_perm // 2
     r_lsh = rensa.RMinHashLSH(0.5, num_perm, bands)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     r_lsh.insert_pairs(list(enumerate(r_sigs)))
-    r_cands = r_lsh.query_all(r_sigs)
-    t_rl = time.perf_counter() - t0
+    r_cands = [set(c) - {i} for i, c in enumerate(r_lsh.query_all(r_sigs))]
+    t_rl = time.process_time() - t0
     d_lsh = datasketch.MinHashLSH(num_perm=num_perm, params=(bands, 2))
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for i, m in enumerate(d_sigs):
         d_lsh.insert(i, m)
-    d_cands = [d_lsh.query(m) for m in d_sigs]
-    t_dl = time.perf_counter() - t0
+    d_cands = [set(d_lsh.query(m)) - {i} for i, m in enumerate(d_sigs)]
+    t_dl = time.process_time() - t0
+    digests = np.array([m.digest() for m in r_sigs], dtype=np.uint32)
+    band = BandIndex(num_perm, bands)
+    t0 = time.process_time()
+    slots = np.arange(len(digests))
+    band.add(slots, digests)
+    b_cands: list[set[int]] = [set() for _ in slots]
+    for a, b in band.pairs(slots, digests).tolist():
+        b_cands[a].add(b)
+    t_bl = time.process_time() - t0
     for name, cands, t_sign, t_lsh, err in (
         ("rensa", r_cands, t_r, t_rl, err_r),
         ("datasketch", d_cands, t_d, t_dl, err_d),
+        ("bands over rensa", b_cands, t_r, t_bl, err_r),
     ):
-        found = sum(1 for i, j in pairs if j in set(cands[i]))
-        total = sum(len(c) - 1 for c in cands) // 2
+        found = sum(1 for i, j in pairs if j in cands[i])
         out[name] = {
             "sign_us_per_doc": 1e6 * t_sign / len(sets),
-            "lsh_us_per_doc": 1e6 * t_lsh / len(sets),
+            "index_us_per_doc": 1e6 * t_lsh / len(sets),
             "jaccard_abs_error_mean": float(np.mean(err)),
             "candidate_recall_true_pairs": found / len(pairs),
-            "candidate_pairs": total,
+            "candidate_pairs": sum(len(c) for c in cands) / 2,
         }
+    out["agreement"] = {
+        "rensa_vs_bands_identical_docs": sum(a == b for a, b in zip(r_cands, b_cands, strict=True))
+        / len(sets),
+        "rensa_vs_datasketch_identical_docs": sum(
+            a == b for a, b in zip(r_cands, d_cands, strict=True)
+        )
+        / len(sets),
+    }
     return out
+
+
+def index_memory(kind: str, n: int = 100_000, num_perm: int = 64) -> dict[str, float]:
+    """Resident memory and time of one candidate index over ``n`` distinct signatures (run
+    it in a fresh process: ``python -m tests.bench.reprints index-memory --kind …``)."""
+    import ctypes
+
+    import numpy as np
+    import rensa
+
+    from g60_reader.index.reprints.bands import BandIndex
+
+    rng = random.Random(n)
+    token_sets = [[f"{rng.random():.12f}" for _ in range(40)] for _ in range(n)]
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    rss0 = _rss_mb()
+    t0 = time.process_time()
+    bands = num_perm // 2
+    if kind == "bands":
+        digests = np.array(
+            rensa.RMinHash.digests_from_token_sets(token_sets, num_perm, 60), dtype=np.uint32
+        )
+        rss0 += digests.nbytes / 1e6  # the signatures are stored either way
+        index = BandIndex(num_perm, bands)
+        index.add(np.arange(n), digests)
+        index.pairs(np.arange(1000), digests[:1000])
+    elif kind == "rensa":
+        index = rensa.RMinHashLSH(0.5, num_perm, bands)
+        for start in range(0, n, 2048):
+            sigs = rensa.RMinHash.from_token_sets(token_sets[start : start + 2048], num_perm, 60)
+            index.insert_pairs(list(enumerate(sigs, start)))
+        index.query_all(rensa.RMinHash.from_token_sets(token_sets[:1000], num_perm, 60))
+    elif kind == "datasketch":
+        import datasketch
+
+        index = datasketch.MinHashLSH(num_perm=num_perm, params=(bands, 2))
+        for i, toks in enumerate(token_sets):
+            m = datasketch.MinHash(num_perm=num_perm, seed=60)
+            m.update_batch([t.encode() for t in toks])
+            index.insert(i, datasketch.LeanMinHash(m))
+    else:
+        raise ValueError(kind)
+    seconds = time.process_time() - t0
+    gc.collect()  # the token lists stay alive: they were there before rss0 too
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    return {"kind_" + kind: 1.0, "n": n, "index_rss_mb": _rss_mb() - rss0, "cpu_s": seconds}
 
 
 # -- tuning ---------------------------------------------------------------------------------
@@ -844,6 +909,9 @@ def main(argv: list[str] | None = None) -> None:
     sp.add_argument("--size", type=int, default=100_000)
     sp.add_argument("--workers", type=int, default=2)
     sp.add_argument("--out", type=Path)
+    im = sub.add_parser("index-memory")
+    im.add_argument("--kind", choices=["bands", "rensa", "datasketch"], required=True)
+    im.add_argument("--size", type=int, default=100_000)
     sm = sub.add_parser("speed-measure")
     sm.add_argument("--size", type=int, default=100_000)
     sm.add_argument("--workers", type=int, default=2)
@@ -863,6 +931,8 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(result, indent=2))
         if args.out:
             args.out.write_text(json.dumps(result, indent=2))
+    elif args.cmd == "index-memory":
+        print(json.dumps(index_memory(args.kind, args.size)))
     elif args.cmd == "speed-measure":
         print(json.dumps(run_speed(args.size, args.workers)))
 
