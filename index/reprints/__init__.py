@@ -14,7 +14,7 @@ backend (it imports no backend, no Whoosh, no Textual)::
     clusters.cluster_of("a1")                         # "s3f…" or None
     clusters.members("s3f…")                          # ["a1", "a7", …]
 
-The method (fold, drop furniture, 5-shingles, rensa MinHash + LSH for candidates,
+The method (fold, drop furniture, 5-shingles, rensa MinHash banded for candidates,
 containment with boilerplate discounted for the decision, components for clusters), its
 parameters and the measurements behind them are in ``docs/reprints.md``; each module's
 docstring has its own figures.

@@ -7,14 +7,14 @@ candidates when all rows of some band agree. With 2 rows a band *is* a 64-bit ke
 keys with the slot of each, queried with ``searchsorted``.
 
 Why not rensa's own ``RMinHashLSH`` (or datasketch's ``MinHashLSH``)? Measured on this
-machine with 100k real signatures (64 permutations, 32 bands): rensa's index is
-resident at about 270 MB (a hash map and a vector per band entry) and needs a 3.3 KB
-``RMinHash`` object per insert and per query; datasketch's is 1.8 GB of Python dicts.
-These arrays hold the same candidates (same bands, exact keys: on the dev set the two
-indexes return identical candidate sets, ``python -m tests.bench.reprints libs``) in
-32 bands x 12 bytes = 38 MB, queried for 1,000 articles in a few milliseconds, and are
-rebuilt from the stored signatures in about 0.3 s. Neither library keeps its index on
-disk by itself; the signatures are what :mod:`.storage` keeps.
+machine with 100k distinct signatures (64 permutations, 32 bands of 2 rows, each in a
+fresh process: ``python -m tests.bench.reprints index-memory``): rensa's index is resident
+at 279 MB and needs a 3.3 KB ``RMinHash`` object per insert and per query; datasketch's
+is 1,142 MB of Python dicts. These arrays hold the same bands with exact keys in
+32 x 12 bytes = 38 MB per 100k (75 MB resident while being built), and on the 3,000
+dev articles they return exactly the candidate sets rensa's index returns
+(``python -m tests.bench.reprints libs``). They are rebuilt from the stored signatures in
+about 0.3 s; neither library keeps its index on disk by itself.
 
 New keys wait in a pending list and are merged (one stable sort per band) before the next
 query; removed slots are masked and dropped at the next merge once a quarter is dead.

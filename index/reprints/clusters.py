@@ -2,9 +2,9 @@
 
 The pipeline per article: fold and normalise the text and drop furniture (:mod:`.text`);
 take character 5-shingles; sign them with rensa's R-MinHash and sample them for
-verification (:mod:`.sketch`); find candidate pairs with rensa's LSH index (32 bands of 2
-rows); accept a candidate when the containment of one in the other holds with
-boilerplate discounted (:mod:`.verify`); clusters are the connected components of the
+verification (:mod:`.sketch`); find candidate pairs by banding the signatures (32 bands of
+2 rows, :mod:`.bands`); accept a candidate when the containment of one in the other holds
+with boilerplate discounted (:mod:`.verify`); clusters are the connected components of the
 accepted pairs (:mod:`.graph`). The state is saved in one file (:mod:`.storage`).
 
 **Incremental equals batch.** Candidates depend only on the two signatures, and a
@@ -13,15 +13,15 @@ removing) articles changes those frequencies, so every article holding a unit wh
 crossed ``df_cap`` has all its candidate pairs decided again; after every ``add`` and
 ``remove`` the pairs are exactly those a batch run over the same articles would accept.
 
-**Costs** (this 2-core machine, 100k synthetic articles of 1,240 characters with 10%
-planted reprints; docs/reprints.md has the full table): batch clustering about 40 s with
-two worker processes for hashing (0.4 ms of CPU per article); adding 1,000 articles to the
-clustered 100k archive about 1 s; 330 MB resident for the 100k archive (the rensa LSH
-index is 105 MB of it); 95 MB on disk.
+**Costs** (this 2-core machine, 100k synthetic articles with 10% planted reprints, other
+jobs running; docs/reprints.md has the full table): batch clustering 69 s of CPU (60.6 s in
+two worker processes, 8.2 s here), 93 s wall at load average 3-4.5; adding 1,000 articles
+to the clustered archive 0.9 s; 306 MB resident for the whole process after clustering 100k
+(257 MB over the bare interpreter); 75 MB on disk; reopening 0.44 s.
 
 Not thread-safe: one writer at a time (the index's write lock covers it). Reading methods
 (:meth:`StoryClusters.cluster_of`, :meth:`StoryClusters.members`,
-:meth:`StoryClusters.clusters`) never touch the LSH index or the sketches.
+:meth:`StoryClusters.clusters`) never touch the band index or the sketches.
 """
 
 from __future__ import annotations

@@ -26,7 +26,9 @@ articles can change a past decision: :mod:`.clusters` re-checks the pairs of eve
 with a unit whose count crossed ``df_cap``, which keeps incremental and batch clustering
 identical.
 
-Cost: about 25 µs per candidate pair (small numpy operations on ~100 samples).
+Cost: about 55 µs of CPU per candidate pair (small numpy operations on ~100 samples,
+measured on the dev set with other jobs on the machine); 2,000 articles give about 4,000
+candidate pairs, nearly all of them true.
 """
 
 from __future__ import annotations
