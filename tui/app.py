@@ -4,31 +4,49 @@ The screen paints at once; the index opens (or the bundled sample is indexed) in
 thread worker after the first frame. Every backend call runs in a thread worker
 (one searcher per thread), results come back to the UI thread with a sequence number
 so that stale answers are dropped.
+
+What the search box holds goes through :func:`g60_reader.tui.querying.prepare`
+(``since:``/``until:``/``in:`` clauses become date filters) and, with the timeline
+period, the facet outlet, the order and the copies toggle, makes the
+:class:`~g60_reader.tui.scope.SearchScope` every page of the results is asked with. The
+timeline strip, the sort and copies toggles and the facet narrowing live in
+:mod:`g60_reader.tui.app_narrowing`; the entity panel, the cluster view of a story, help
+and the command palette in :mod:`g60_reader.tui.app_panels`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import time
-from collections.abc import Callable, Iterable
-from functools import partial
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Footer, Input, OptionList
 from textual.worker import get_current_worker
 
-from g60_reader.index.contract import Hit, IndexStats, SearchBackend, SearchResult, StoredArticle
+from g60_reader.index.contract import (
+    Filters,
+    Hit,
+    IndexStats,
+    SearchBackend,
+    SearchResult,
+    StoredArticle,
+    TimelineBucket,
+)
+from g60_reader.tui.app_narrowing import NarrowingMixin
+from g60_reader.tui.app_panels import PanelsMixin, one_line
 from g60_reader.tui.history import QueryHistory, default_history_path
 from g60_reader.tui.keymap import keymap_path, load_keymap
-from g60_reader.tui.screens.help import HelpScreen
+from g60_reader.tui.scope import Period, SearchScope, narrow_listing
+from g60_reader.tui.screens.story import StoryScreen
+from g60_reader.tui.settings import Settings, default_settings_path
 from g60_reader.tui.widgets.entities import EntityPanel
 from g60_reader.tui.widgets.progress import IndexProgress
 from g60_reader.tui.widgets.reader import HitPosition, ReaderPane, Span, damage_note
@@ -36,6 +54,8 @@ from g60_reader.tui.widgets.rendering import SCRIPT_LABELS, SCRIPTS
 from g60_reader.tui.widgets.results import ResultSet, ResultsHeader, ResultsList
 from g60_reader.tui.widgets.search_box import SearchBox
 from g60_reader.tui.widgets.status import Legend, StatusBar
+from g60_reader.tui.widgets.story import StoryList
+from g60_reader.tui.widgets.timeline import TimelineStrip
 
 Progress = Callable[[int, int, str], None]
 Opener = Callable[[str, Progress], SearchBackend]  # (backend URL, progress) -> backend
@@ -70,12 +90,11 @@ def default_opener(url: str, progress: Progress) -> SearchBackend:
     return backend
 
 
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= 300 else text[:299] + "…"
+_one_line = one_line
 
 
-# Every key, in help-screen order: binding id -> what it does, said in full.
+# Every key, in help-screen order: binding id -> what it does, said in full (also each
+# binding's tooltip).
 KEY_HELP: tuple[tuple[str, str], ...] = (
     ("focus_search", "focus the search box (Enter searches, search-as-you-type also)"),
     ("history_previous", "in the search box: older query from the history"),
@@ -94,61 +113,98 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("page_up", "page up in the reader"),
     ("top", "top of the article"),
     ("bottom", "bottom of the article"),
-    ("toggle_entities", "entity panel: the article's entities, or the facets of the hits"),
+    ("cycle_sort", "order of the results: relevance → newest first → oldest first (kept)"),
+    (
+        "timeline_previous",
+        "timeline: cursor to the earlier period (Tab to the strip for ← → ⏎ too)",
+    ),
+    ("timeline_next", "timeline: cursor to the later period"),
+    ("timeline_select", "timeline: only the hits of the cursor period"),
+    ("timeline_extend", "timeline: anchor a range at the cursor; again: anchor to cursor"),
+    ("timeline_clear", "timeline: hits of every date again"),
+    ("clear_filters", "drop the outlet and the timeline period narrowing the results"),
+    (
+        "show_story",
+        "the story's copies (reprints): outlet, date, lag, source, headline changes; "
+        "Enter opens a copy, Esc closes",
+    ),
+    ("toggle_copies", "list every copy of a reprinted story, or each story once"),
+    (
+        "toggle_entities",
+        "entity panel: the article's entities, or the facets of the hits "
+        "(entities, outlets, years)",
+    ),
     ("cycle_script", "display script: as written → Simplified → Traditional"),
     ("toggle_highlight", "highlighting of hits and entities on/off"),
     ("help", "this help"),
     ("quit", "quit"),
 )
+_TOOLTIPS = dict(KEY_HELP)
 
 
-class G60App(App[None]):
+def _key(keys: str, action: str, description: str, binding_id: str, **options: object) -> Binding:
+    """A binding with its id and, as tooltip, its line of the help screen."""
+    return Binding(
+        keys, action, description, id=binding_id, tooltip=_TOOLTIPS[binding_id], **options
+    )  # type: ignore[arg-type]
+
+
+class G60App(PanelsMixin, NarrowingMixin, App[None]):
     """Search and read Chinese news."""
 
     TITLE = "g60-reader"
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere work too
     # Below 120 columns the entity panel takes the results column's place while open.
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    # Below 20 lines the timeline strip keeps to one line.
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (20, "-tall")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search", id="focus_search", key_display="/"),
-        Binding("escape", "leave", "Back", show=False, id="leave"),
-        Binding("j,down", "result_down", "Next result", show=False, id="result_down"),
-        Binding("k,up", "result_up", "Previous result", show=False, id="result_up"),
-        Binding("enter", "open", "Open", show=False, id="open"),
-        Binding("tab", "app.focus_next", "Next pane", show=False, id="focus_next"),
-        Binding(
-            "shift+tab", "app.focus_previous", "Previous pane", show=False, id="focus_previous"
-        ),
-        Binding("n", "next_hit", "Next hit", id="next_hit"),
-        Binding("N", "previous_hit", "Previous hit", show=False, id="previous_hit"),
-        Binding(
+        _key("slash", "focus_search", "Search", "focus_search", key_display="/"),
+        _key("escape", "leave", "Back", "leave", show=False),
+        _key("j,down", "result_down", "Next result", "result_down", show=False),
+        _key("k,up", "result_up", "Previous result", "result_up", show=False),
+        _key("enter", "open", "Open", "open", show=False),
+        _key("tab", "app.focus_next", "Next pane", "focus_next", show=False),
+        _key("shift+tab", "app.focus_previous", "Previous pane", "focus_previous", show=False),
+        _key("n", "next_hit", "Next hit", "next_hit"),
+        _key("N", "previous_hit", "Previous hit", "previous_hit", show=False),
+        _key(
             "right_square_bracket",
             "next_article",
             "Next article",
+            "next_article",
             show=False,
-            id="next_article",
             key_display="]",
         ),
-        Binding(
+        _key(
             "left_square_bracket",
             "previous_article",
             "Previous article",
+            "previous_article",
             show=False,
-            id="previous_article",
             key_display="[",
         ),
-        Binding("space", "page_down", "Page down", show=False, id="page_down"),
-        Binding("b", "page_up", "Page up", show=False, id="page_up"),
-        Binding("g", "top", "Top", show=False, id="top"),
-        Binding("G", "bottom", "Bottom", show=False, id="bottom"),
-        Binding("e", "toggle_entities", "Entities", id="toggle_entities"),
-        Binding("t", "cycle_script", "Script", id="cycle_script"),
-        Binding(
-            "backslash", "toggle_highlight", "Highlight", id="toggle_highlight", key_display="\\"
-        ),
-        Binding("question_mark", "help", "Help", id="help", key_display="?"),
-        Binding("q", "quit", "Quit", id="quit"),
+        _key("space", "page_down", "Page down", "page_down", show=False),
+        _key("b", "page_up", "Page up", "page_up", show=False),
+        _key("g", "top", "Top", "top", show=False),
+        _key("G", "bottom", "Bottom", "bottom", show=False),
+        _key("o", "cycle_sort", "Order", "cycle_sort", show=False),
+        # The strip's keys, here too so that they work while the search box or the
+        # results have focus (none of them is bound by Input or OptionList).
+        _key("alt+left", "timeline_previous", "Earlier period", "timeline_previous", show=False),
+        _key("alt+right", "timeline_next", "Later period", "timeline_next", show=False),
+        _key("alt+down", "timeline_select", "Narrow to period", "timeline_select", show=False),
+        _key("alt+shift+down", "timeline_extend", "Period range", "timeline_extend", show=False),
+        _key("alt+up", "timeline_clear", "Every date", "timeline_clear", show=False),
+        _key("x", "clear_filters", "Clear narrowing", "clear_filters", show=False),
+        _key("r", "show_story", "Reprints", "show_story", show=False),
+        _key("c", "toggle_copies", "Every copy", "toggle_copies", show=False),
+        _key("e", "toggle_entities", "Entities", "toggle_entities"),
+        _key("t", "cycle_script", "Script", "cycle_script"),
+        _key("backslash", "toggle_highlight", "Highlight", "toggle_highlight", key_display="\\"),
+        _key("question_mark", "help", "Help", "help", key_display="?"),
+        _key("q", "quit", "Quit", "quit"),
     ]
 
     def __init__(
@@ -164,9 +220,14 @@ class G60App(App[None]):
         initial_query: str = "",
         exit_after_first_result: bool = False,
         keymap_path: Path | None = None,
+        settings: Settings | None = None,
+        today: _dt.date | None = None,
     ) -> None:
         super().__init__()
         self.keymap_path = keymap_path  # None: the user's keymap.toml in the data directory
+        # remembered across launches (the order of the results)
+        self.settings = settings if settings is not None else Settings(default_settings_path())
+        self.today = today  # what "today" is for since:/in: clauses (None: the real today)
         self.index_dir = index_dir  # short for backend="whoosh:DIR"
         self.backend_url = backend_url
         self.opener: Opener = opener or default_opener
@@ -196,8 +257,24 @@ class G60App(App[None]):
         self.open_article_id: str | None = None
         self.hit_positions: list[HitPosition] = []
         self.hit_index: int | None = None
+        self.open_cluster: str | None = None  # reprint cluster of the article in the reader
         self._facets: tuple[str, dict[str, list[tuple[str, int]]]] | None = None
         self._last_progress = 0.0
+
+        # what narrows and orders the results besides the query (see tui/scope.py)
+        self.sort = self.settings.sort
+        self.all_copies = False
+        self.outlet_filter: tuple[str, ...] = ()  # chosen in the facets
+        self.period: Period | None = None  # selected on the timeline strip
+        self._period_key: tuple[str, Filters] | None = None  # the bars it was selected on
+        self._status_note = ""  # said with the next results (what changed)
+        # the timeline strip: day counts of the query, the key they were asked for
+        self._timeline_seq = 0
+        self._timeline_key: tuple[str, Filters] | None = None
+        self._timeline_days: list[TimelineBucket] = []
+        self._timeline_by: str | None = None
+        self._strip_buckets: list[TimelineBucket] = []
+        self._story_seq = 0
 
     @property
     def busy(self) -> bool:
@@ -214,6 +291,7 @@ class G60App(App[None]):
             with Vertical(id="results-column"):
                 yield ResultsHeader(id="results-header")
                 yield IndexProgress(id="progress")
+                yield TimelineStrip(id="timeline", empty="no dated hits")
                 yield ResultsList(id="results")
             with Vertical(id="reader-column"):
                 yield ReaderPane(id="reader")
@@ -239,6 +317,10 @@ class G60App(App[None]):
         return self.query_one("#entities", EntityPanel)
 
     @property
+    def timeline_strip(self) -> TimelineStrip:
+        return self.query_one("#timeline", TimelineStrip)
+
+    @property
     def status(self) -> StatusBar:
         return self.query_one("#status", StatusBar)
 
@@ -253,6 +335,7 @@ class G60App(App[None]):
         self.status.set_message("Opening the index…")
         self.status.set_stats(None, "index: opening")
         self.entity_panel.display = False
+        self.timeline_strip.display = False
         if self.initial_query:
             self.search_box.value = self.initial_query
         self.search_box.focus()
@@ -260,7 +343,10 @@ class G60App(App[None]):
     def _apply_user_keymap(self) -> None:
         """Remap keys from the user's keymap file (binding ids, see the help screen)."""
         path = self.keymap_path if self.keymap_path is not None else keymap_path()
-        known = {str(b.id) for b in self.BINDINGS if isinstance(b, Binding) and b.id}
+        known: set[str] = set()
+        for bindings in (self.BINDINGS, TimelineStrip.BINDINGS, StoryScreen.BINDINGS):
+            known |= {str(b.id) for b in bindings if isinstance(b, Binding) and b.id}
+        known |= {str(b.id) for b in StoryList.BINDINGS if isinstance(b, Binding) and b.id}
         known |= {"history_previous", "history_next"}
         keymap, problems = load_keymap(path, known)
         if keymap:
@@ -395,6 +481,21 @@ class G60App(App[None]):
         self._focus_results_on_result = True
         self.run_query(query, force=True)
 
+    def scope_for(self, typed: str) -> SearchScope:
+        """What searching ``typed`` asks the backend, with the current narrowing."""
+        scope = SearchScope.of(
+            typed,
+            outlets=self.outlet_filter,
+            sort=self.sort,
+            all_copies=self.all_copies,
+            today=self.today,
+        )
+        if self.period is not None and scope.timeline_key() != self._period_key:
+            # Another query or other typed dates: the selected bar belonged to other bars.
+            self.period = None
+            self.reset_strip_selection()
+        return scope.with_(period=self.period)
+
     def run_query(self, query: str, force: bool = False) -> None:
         if not force and query == self._last_query and self.results is not None:
             return
@@ -405,30 +506,81 @@ class G60App(App[None]):
                 self.status.set_message("The index is still opening; the search runs when ready")
             return
         self._page_loading = False
-        self._search_worker(self._search_seq, self.backend, query)
+        scope = self.scope_for(query)
+        if scope.error is not None:  # a date clause that cannot be read: nothing to ask
+            results = ResultSet(
+                query=query,
+                result=SearchResult(query=scope.query, error=scope.error),
+                error=scope.error,
+                scope=scope,
+            )
+            self._apply_results(self._search_seq, results, 0.0)
+            return
+        self._search_worker(self._search_seq, self.backend, scope)
 
     @work(thread=True, exclusive=True, group="search")
-    def _search_worker(self, seq: int, backend: SearchBackend, query: str) -> None:
+    def _search_worker(self, seq: int, backend: SearchBackend, scope: SearchScope) -> None:
         started = time.perf_counter()
+        query = scope.typed
         try:
-            if not query.strip():
-                results = ResultSet(query=query, articles=backend.list_articles())
-            else:
-                result = backend.search(query, 1, self.pagelen)
+            if scope.is_listing:
+                articles = backend.list_articles()
+                undated = 0
+                if scope.filters() or scope.sort != "relevance":
+                    articles, undated = narrow_listing(articles, scope.filters(), scope.sort)
                 results = ResultSet(
-                    query=query, result=result, hits=list(result.hits), pages=1, error=result.error
+                    query=query, articles=articles, scope=scope, listing_undated=undated
+                )
+            else:
+                result = backend.search(
+                    scope.query,
+                    1,
+                    self.pagelen,
+                    filters=scope.filters(),
+                    sort=scope.sort,
+                    all_copies=scope.all_copies,
+                )
+                results = ResultSet(
+                    query=query,
+                    result=result,
+                    hits=list(result.hits),
+                    pages=1,
+                    error=result.error,
+                    scope=scope,
                 )
         except Exception as error:
             results = ResultSet(
                 query=query,
                 result=SearchResult(query=query, error=_one_line(error)),
                 error=f"{query}: {_one_line(error)}",
+                scope=scope,
             )
         results_ms = (time.perf_counter() - started) * 1000
         if get_current_worker().is_cancelled:
             return
         with contextlib.suppress(RuntimeError):  # the app is shutting down
             self.call_from_thread(self._apply_results, seq, results, results_ms)
+
+    def _results_message(self, results: ResultSet) -> tuple[str, str]:
+        """The status line for new results: (message, kind)."""
+        scope = results.scope
+        if results.error is not None:
+            bad = "Bad date" if scope is not None and scope.error is not None else "Bad query"
+            return f"{bad}: {results.error}", "error"
+        parts = [self._status_note] if self._status_note else []
+        self._status_note = ""
+        if results.result is not None and results.total == 0:
+            parts.append(f"No hits for {results.query}")
+        elif scope is not None and scope.period is not None and not parts:
+            parts.append(f"Timeline: {scope.period.label} selected")
+        if scope is not None and scope.period is not None:
+            keys = self._bindings_by_id().get("timeline_clear", [])
+            shown = " ".join(self.get_key_display(b) for b in keys)
+            if shown:
+                parts.append(f"{shown} every date")
+        if not parts and self.reader.stored is None:
+            parts.append(self._ready_hint())
+        return " · ".join(parts), "info"
 
     def _apply_results(self, seq: int, results: ResultSet, elapsed_ms: float) -> None:
         if seq != self._search_seq:
@@ -438,14 +590,7 @@ class G60App(App[None]):
         self.results = results
         self.header.show_result(results, self.frozen_ms)
         self.results_list.show(results, self.script, self.highlight)
-        if results.error is not None:
-            self.status.set_message(f"Bad query: {results.error}", "error")
-        elif results.result is not None and results.total == 0:
-            self.status.set_message(f"No hits for {results.query}")
-        elif self.reader.stored is None:
-            self.status.set_message(self._ready_hint())
-        else:
-            self.status.set_message("")
+        self.status.set_message(*self._results_message(results))
         if "first_result" not in self.timings:
             self.timings["first_result"] = time.perf_counter()
             if self.exit_after_first_result:
@@ -459,6 +604,7 @@ class G60App(App[None]):
                 self.results_list.focus()
         if self.entity_panel.display:
             self._fill_entity_panel()
+        self.request_timeline()  # after the results are on screen, never before
 
     @work(thread=True, exclusive=True, group="warm")
     def _warm_worker(self, backend: SearchBackend) -> None:
@@ -480,7 +626,7 @@ class G60App(App[None]):
     @work(thread=True, exclusive=True, group="page")
     def _page_worker(self, seq: int, backend: SearchBackend, results: ResultSet, page: int) -> None:
         try:
-            hits = list(backend.search(results.query, page, self.pagelen).hits)
+            hits = list(self._search_page(backend, results, page, self.pagelen).hits)
         except Exception as error:
             hits = []
             message = f"cannot load more results: {_one_line(error)}"
@@ -498,6 +644,23 @@ class G60App(App[None]):
             return
         results.hits.extend(hits)
         self.results_list.extend(hits, self.script, self.highlight)
+
+    @staticmethod
+    def _search_page(
+        backend: SearchBackend, results: ResultSet, page: int, pagelen: int
+    ) -> SearchResult:
+        """A further page of ``results``, asked exactly as the first one was."""
+        scope = results.scope
+        if scope is None:
+            return backend.search(results.query, page, pagelen)
+        return backend.search(
+            scope.query,
+            page,
+            pagelen,
+            filters=scope.filters(),
+            sort=scope.sort,
+            all_copies=scope.all_copies,
+        )
 
     # -- opening articles --------------------------------------------------------------
 
@@ -520,22 +683,47 @@ class G60App(App[None]):
             self.results_list.highlighted = row
         if results.query.strip():
             self.history.add(results.query)  # a query whose result was opened is worth keeping
-        self._article_worker(self._article_seq, self.backend, results, row)
+        article_id = results.article_id(row)
+        cluster = results.hits[row].cluster if row < len(results.hits) else None
+        self._article_worker(self._article_seq, self.backend, results, row, article_id, cluster)
+
+    def open_article(self, article_id: str, cluster: str | None = None) -> None:
+        """Open ``article_id`` in the reader: its results row if it has one (a copy of a
+        story chosen in the cluster view may not), with the query's hits marked."""
+        results = self.results
+        if results is None or self.backend is None:
+            return
+        for row in range(results.rows()):
+            if results.article_id(row) == article_id:
+                self.open_result(row)
+                return
+        self._article_seq += 1
+        self._article_worker(self._article_seq, self.backend, results, None, article_id, cluster)
 
     @work(thread=True, exclusive=True, group="article")
     def _article_worker(
-        self, seq: int, backend: SearchBackend, results: ResultSet, row: int
+        self,
+        seq: int,
+        backend: SearchBackend,
+        results: ResultSet,
+        row: int | None,
+        article_id: str,
+        cluster: str | None,
     ) -> None:
-        article_id = results.article_id(row)
         try:
             stored = backend.article(article_id)
             hits = [hit for hit in results.hits if hit.article_id == article_id]
-            if results.has_more and results.result is not None:
+            scope = results.scope
+            if row is None and results.result is not None and scope is not None:
+                # A copy outside the results: the query's hits in it, whatever the filters.
+                wide = backend.search(scope.query, 1, HIT_MAP_LIMIT, all_copies=True).hits
+                hits = [hit for hit in wide if hit.article_id == article_id]
+            elif results.has_more and results.result is not None:
                 # Every hit of this article, not only those on the loaded pages: one wider
                 # search per result set (kept on it for the next article).
                 if results.wide is None:
                     limit = min(results.total, HIT_MAP_LIMIT)
-                    results.wide = list(backend.search(results.query, 1, limit).hits)
+                    results.wide = list(self._search_page(backend, results, 1, limit).hits)
                 hits.extend(hit for hit in results.wide if hit.article_id == article_id)
         except Exception as error:
             message = f"cannot open article {article_id}: {_one_line(error)}"
@@ -549,15 +737,16 @@ class G60App(App[None]):
             spans.sort()
         if get_current_worker().is_cancelled:
             return
-        self.call_from_thread(self._show_article, seq, results, row, stored, hit_map)
+        self.call_from_thread(self._show_article, seq, results, row, stored, hit_map, cluster)
 
     async def _show_article(
         self,
         seq: int,
         results: ResultSet,
-        row: int,
+        row: int | None,
         stored: StoredArticle | None,
         hit_map: dict[int, list[Span]],
+        cluster: str | None = None,
     ) -> None:
         if seq != self._article_seq:
             return
@@ -566,13 +755,14 @@ class G60App(App[None]):
             return
         self.open_row = row
         self.open_article_id = stored.article.id
+        self.open_cluster = cluster
         self.hit_positions = [
             (number, span) for number in sorted(hit_map) for span in hit_map[number]
         ]
         self.hit_index = None
         if self.hit_positions:
             self.hit_index = 0
-            if results.result is not None and row < len(results.hits):
+            if results.result is not None and row is not None and row < len(results.hits):
                 paragraph = results.hits[row].paragraph
                 for index, (number, _span) in enumerate(self.hit_positions):
                     if number == paragraph:
@@ -632,7 +822,7 @@ class G60App(App[None]):
             else:
                 self.reader.focus()
             return
-        if self.focused is self.reader:
+        if self.focused is self.reader or self.focused is self.timeline_strip:
             self.results_list.focus()
 
     def action_result_down(self) -> None:
@@ -743,117 +933,8 @@ class G60App(App[None]):
         if self.entity_panel.display:
             self._fill_entity_panel()
 
-    def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
-            return
-        self.push_screen(HelpScreen(self.key_help()))
-
-    # -- the entity panel --------------------------------------------------------------
-
-    def _show_entity_panel(self, show: bool) -> None:
-        self.entity_panel.display = show
-        self.query_one("#main").set_class(show, "-panel-open")
-        if show:
-            self.entity_panel.option_list.focus()
-        else:
-            self.results_list.focus()
-
-    def action_toggle_entities(self) -> None:
-        if self.entity_panel.display:
-            self._show_entity_panel(False)
-            return
-        self._show_entity_panel(True)
-        self._fill_entity_panel()
-
-    def _fill_entity_panel(self) -> None:
-        panel = self.entity_panel
-        results = self.results
-        if results is not None and results.result is not None and results.total > 0:
-            cached = self._facets
-            if cached is not None and cached[0] == results.query:
-                panel.show_facets(results.query, cached[1], self.script)
-            elif self.backend is not None:
-                panel.show_message("Counting facets…")
-                self._facets_worker(self.backend, results.query)
-            return
-        stored = self.reader.stored
-        if stored is not None:
-            panel.show_article(stored, self.script)
-            return
-        panel.show_message("Search, or open an article, to see entities here.")
-
-    @work(thread=True, exclusive=True, group="facets")
-    def _facets_worker(self, backend: SearchBackend, query: str) -> None:
-        try:
-            facets = backend.facets(query)
-        except Exception as error:
-            message = f"cannot count facets: {_one_line(error)}"
-            self.call_from_thread(self._set_panel_message, message)
-            return
-        self.call_from_thread(self._show_facets, query, facets)
-
-    def _show_facets(self, query: str, facets: dict[str, list[tuple[str, int]]]) -> None:
-        self._facets = (query, facets)
-        results = self.results
-        if results is None or results.query != query or not self.entity_panel.display:
-            return
-        self.entity_panel.show_facets(query, facets, self.script)
-
-    @on(EntityPanel.Chosen)
-    def _entity_chosen(self, event: EntityPanel.Chosen) -> None:
-        if not self.query_one("#results-column").display:
-            self._show_entity_panel(False)  # narrow screen: make room for the results
-        self.search_for(event.query)
-
-    # -- help and the command palette --------------------------------------------------
-
-    def _bindings_by_id(self) -> dict[str, list[Binding]]:
-        """Every binding with an id, with the user's keymap applied (as Textual does)."""
-        found: dict[str, list[Binding]] = {}
-        for node in (self, self.search_box):
-            bindings_map = node._bindings.copy()
-            if self._keymap:
-                bindings_map.apply_keymap(self._keymap)
-            for bindings in bindings_map.key_to_bindings.values():
-                for binding in bindings:
-                    if binding.id and binding not in found.get(binding.id, []):
-                        found.setdefault(binding.id, []).append(binding)
-        return found
-
-    def key_help(self) -> list[tuple[str, str]]:
-        """(keys, description) for every binding, with the keys as currently mapped."""
-        by_id = self._bindings_by_id()
-        rows: list[tuple[str, str]] = []
-        for binding_id, description in KEY_HELP:
-            shown = dict.fromkeys(
-                self.get_key_display(b.with_key(b.key)) for b in by_id.get(binding_id, [])
-            )
-            keys = " ".join(shown)
-            rows.append((keys or "(unbound)", description))
-        rows.append((self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")), "commands"))
-        return rows
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        by_id = self._bindings_by_id()
-        for binding_id, description in KEY_HELP:
-            bindings = by_id.get(binding_id)
-            if not bindings or binding_id == "quit":
-                continue  # Textual's own palette already has Quit
-            binding = bindings[0]
-            keys = " ".join(dict.fromkeys(self.get_key_display(b) for b in bindings))
-            target: Widget | None = self.search_box if binding_id.startswith("history_") else None
-            action = binding.action.removeprefix("app.")
-            title = binding.description or description
-            yield SystemCommand(
-                title, f"{description} ({keys})", partial(self._run_command, action, target)
-            )
-
-    async def _run_command(self, action: str, target: Widget | None) -> None:
-        if target is not None:
-            await self.run_action(action, target)
-        else:
-            await self.run_action(action)
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.refit_timeline)
 
 
 def run_app(

@@ -21,14 +21,19 @@ from g60_reader.corpus.fold import fold
 from g60_reader.corpus.model import Article, EntitySpan
 from g60_reader.index.contract import (
     ArticleSummary,
+    Filters,
     Hit,
     IndexStats,
     SearchBackend,
     SearchResult,
     StoredArticle,
+    Story,
+    Timeline,
     UpdateReport,
 )
+from g60_reader.index.results import filter_reason, sort_hits, stories_of, timeline_of
 from g60_reader.tui.history import QueryHistory
+from g60_reader.tui.settings import Settings
 
 # -- the fixture corpus -------------------------------------------------------------------
 
@@ -123,18 +128,28 @@ _FIELD_RE = re.compile(r"^(person|place|organization|date|initiative):(.+)$")
 
 
 class FakeBackend:
-    """Substring search over folded paragraph text, with optional per-query delays."""
+    """Substring search over folded paragraph text, with optional per-query delays.
+
+    Filters, sorts, copies, timelines and stories mean what the contract says (the
+    shaping functions of ``index.results``); ``clusters`` (article id -> cluster) makes
+    stories. Every call is recorded: ``calls`` the queries searched, ``requests`` each
+    search, timeline and story call with its arguments."""
 
     def __init__(
         self,
         articles: list[Article],
         entities: dict[str, dict[int, list[EntitySpan]]] | None = None,
         delays: dict[str, float] | None = None,
+        clusters: dict[str, str] | None = None,
+        facet_values: dict[str, list[tuple[str, int]]] | None = None,
     ) -> None:
         self.articles = {article.id: article for article in articles}
         self.entities = entities or {}
         self.delays = delays or {}
+        self.clusters = clusters or {}
+        self.facet_values = facet_values or {}
         self.calls: list[str] = []
+        self.requests: list[tuple[str, dict[str, object]]] = []
 
     def add_or_update(self, articles: Iterable[Article]) -> UpdateReport:
         raise NotImplementedError("read-only fake")
@@ -142,18 +157,70 @@ class FakeBackend:
     def delete(self, article_ids: Iterable[str]) -> int:
         raise NotImplementedError("read-only fake")
 
-    def search(self, query: str, page: int = 1, pagelen: int = 20) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        page: int = 1,
+        pagelen: int = 20,
+        *,
+        filters: Filters | None = None,
+        sort: str = "relevance",
+        all_copies: bool = False,
+    ) -> SearchResult:
         self.calls.append(query)
+        self.requests.append(
+            (
+                "search",
+                {
+                    "query": query,
+                    "page": page,
+                    "pagelen": pagelen,
+                    "filters": filters,
+                    "sort": sort,
+                    "all_copies": all_copies,
+                },
+            )
+        )
         started = time.perf_counter()
         time.sleep(self.delays.get(query, 0.0))
         if query.count('"') % 2:
             return SearchResult(query=query, error=f"{query}: unbalanced quote")
+        hits, undated = self._matching(query, filters)
+        if not all_copies:
+            hits = [hit for hit in hits if self._first_of_story(hit.article_id)]
+        rows = [(hit.score, hit.published, hit.article_id, hit.paragraph, hit) for hit in hits]
+        hits = [row[-1] for row in sort_hits(rows, sort)]
+        begin = (page - 1) * pagelen
+        words = [word.strip('"') for word in query.split()]
+        return SearchResult(
+            query=query,
+            total=len(hits),
+            articles=len({hit.article_id for hit in hits}),
+            hits=hits[begin : begin + pagelen],
+            page=page,
+            pagelen=pagelen,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            terms=tuple(fold(w) for w in words if not w.startswith("-")),
+            undated=undated,
+        )
+
+    def _first_of_story(self, article_id: str) -> bool:
+        cluster = self.clusters.get(article_id)
+        if cluster is None:
+            return True
+        story = self.story(cluster)
+        return story is None or story.members[0].article_id == article_id
+
+    def _matching(self, query: str, filters: Filters | None) -> tuple[list[Hit], int]:
+        """Every matching paragraph that passes ``filters``; undated articles left out."""
         words = [word.strip('"') for word in query.split()]
         plus = [fold(w) for w in words if not w.startswith("-") and not _FIELD_RE.match(w)]
         minus = [fold(w[1:]) for w in words if w.startswith("-") and len(w) > 1]
         fields = [_FIELD_RE.match(w) for w in words]
         hits: list[Hit] = []
+        undated: set[str] = set()
         for article in self.articles.values():
+            reason = filter_reason(article.published, article.outlet, filters)
             ents = self.entities.get(article.id, {})
             for paragraph in article.paragraphs:
                 folded = paragraph.folded
@@ -178,9 +245,16 @@ class FakeBackend:
                     spans += found
                 if not ok or not spans:
                     continue
+                if reason == "undated":
+                    undated.add(article.id)
+                    continue
+                if reason is not None:
+                    continue
                 spans = sorted(set(spans))
                 first = spans[0][0]
                 start = max(0, first - 10)
+                cluster = self.clusters.get(article.id)
+                size = sum(1 for c in self.clusters.values() if c == cluster) if cluster else 0
                 hits.append(
                     Hit(
                         article_id=article.id,
@@ -194,22 +268,35 @@ class FakeBackend:
                         spans=tuple(spans),
                         snippet=paragraph.text[start : start + 60],
                         snippet_start=start,
+                        cluster=cluster,
+                        reprints=max(0, size - 1),
                     )
                 )
-        begin = (page - 1) * pagelen
-        return SearchResult(
-            query=query,
-            total=len(hits),
-            articles=len({hit.article_id for hit in hits}),
-            hits=hits[begin : begin + pagelen],
-            page=page,
-            pagelen=pagelen,
-            elapsed_ms=(time.perf_counter() - started) * 1000,
-            terms=tuple(plus),
-        )
+        return hits, len(undated)
+
+    def timeline(
+        self,
+        query: str,
+        *,
+        filters: Filters | None = None,
+        by: str | None = None,
+        by_outlet: bool = False,
+    ) -> Timeline:
+        self.requests.append(("timeline", {"query": query, "filters": filters, "by": by}))
+        time.sleep(self.delays.get(f"timeline:{query}", 0.0))
+        hits, _undated = self._matching(query, filters)
+        rows = [(self.articles[hit.article_id], 1) for hit in hits]
+        return timeline_of(rows, by=by, by_outlet=by_outlet)
+
+    def story(self, cluster: str) -> Story | None:
+        self.requests.append(("story", {"cluster": cluster}))
+        members = [self.articles[a] for a, c in self.clusters.items() if c == cluster]
+        stories = stories_of({cluster: members})
+        return stories[0] if stories else None
 
     def facets(self, query: str, limit: int = 10) -> dict[str, list[tuple[str, int]]]:
-        return {}
+        self.requests.append(("facets", {"query": query}))
+        return dict(self.facet_values)
 
     def article(self, article_id: str) -> StoredArticle | None:
         article = self.articles.get(article_id)
@@ -277,6 +364,7 @@ def make_app(history: QueryHistory) -> AppFactory:
 
         options.setdefault("history", history)
         options.setdefault("frozen_ms", 3.0)
+        options.setdefault("settings", Settings(history.path.with_name("settings.json")))
         return G60App(index_dir=Path("unused-index"), opener=opener, **options)  # type: ignore[arg-type]
 
     return factory
@@ -362,9 +450,11 @@ class CountingBackend:
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
 
-    def search(self, query: str, page: int = 1, pagelen: int = 20) -> SearchResult:
+    def search(
+        self, query: str, page: int = 1, pagelen: int = 20, **options: object
+    ) -> SearchResult:
         self.searches.append(query)
-        return self.inner.search(query, page, pagelen)
+        return self.inner.search(query, page, pagelen, **options)  # type: ignore[arg-type]
 
 
 class FrozenStats:
@@ -379,3 +469,55 @@ class FrozenStats:
     def stats(self) -> IndexStats:
         real = self.inner.stats()
         return IndexStats(real.articles, real.paragraphs, 65536, None, "index")
+
+
+# -- a dated corpus with a reprinted story (the contract suite's folder) ----------------
+
+
+@pytest.fixture(scope="session")
+def news_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """240 generated articles over 2023 (txt in both scripts, JSON lines; one in eleven
+    undated), an exact duplicate, and a wire story reprinted by two outlets."""
+    from tests.contract.conftest import write_corpus
+
+    return write_corpus(tmp_path_factory.mktemp("tui-news"))
+
+
+@pytest.fixture(scope="session")
+def news_backend(news_corpus: Path) -> SearchBackend:
+    """The memory backend (the contract's reference) holding ``news_corpus``, with
+    entities and reprint clusters."""
+    from g60_reader.index.registry import open_backend
+    from tests.contract.conftest import recognise
+
+    backend = open_backend(f"memory:tui-news-{id(news_corpus)}")
+    if not backend.exists():
+        report = backend.update([news_corpus], procs=1)
+        assert report.failed == [], report.failed
+        backend.enrich(recognise)
+        backend.cluster_stories()
+    return backend
+
+
+class RecordingBackend:
+    """Wraps a backend and records every call the reader makes (name, arguments)."""
+
+    def __init__(self, inner: SearchBackend, delays: dict[str, float] | None = None) -> None:
+        self.inner = inner
+        self.delays = delays or {}
+        self.calls: list[tuple[str, tuple[object, ...], dict[str, object]]] = []
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self.inner, name)
+        if name not in ("search", "timeline", "story", "stories", "facets", "list_articles"):
+            return attribute
+
+        def recorded(*args: object, **kwargs: object) -> object:
+            self.calls.append((name, args, kwargs))
+            time.sleep(self.delays.get(name, 0.0))
+            return attribute(*args, **kwargs)  # type: ignore[operator]
+
+        return recorded
+
+    def of(self, name: str) -> list[tuple[tuple[object, ...], dict[str, object]]]:
+        return [(args, kwargs) for called, args, kwargs in self.calls if called == name]

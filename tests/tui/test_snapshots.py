@@ -82,3 +82,73 @@ def test_bad_query_message(snap_compare: object, snap_app: object, size: tuple[i
         await settle(pilot)
 
     assert snap_compare(snap_app, terminal_size=size, run_before=run_before)  # type: ignore[operator]
+
+
+# -- when and which: the news corpus (dated, with a reprinted story) ---------------------
+
+
+@pytest.fixture(scope="session")
+def fixed_news_backend() -> SearchBackend:
+    """The news corpus at a fixed path: article ids hash the absolute path, and equal
+    scores are ordered by id, so only a fixed path gives the same rows every run. A
+    lock keeps concurrent sessions from rewriting the folder under each other; the
+    memory backend keeps the text, so the folder is not read after the update."""
+    import fcntl
+    import os
+    import shutil
+    import tempfile
+
+    from g60_reader.index.registry import open_backend
+    from tests.contract.conftest import recognise, write_corpus
+
+    root = Path(tempfile.gettempdir()) / f"g60-reader-tui-snapshots-{os.getuid()}"
+    with open(f"{root}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        shutil.rmtree(root, ignore_errors=True)
+        news = write_corpus(root)
+        backend = open_backend("memory:tui-snapshots")
+        backend.update([news], procs=1)
+        backend.enrich(recognise)
+        backend.cluster_stories()
+    return backend
+
+
+@pytest.fixture
+def news_app(fixed_news_backend: SearchBackend, make_app: object) -> object:
+    return make_app(FrozenStats(fixed_news_backend))  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_timeline_strip(snap_compare: object, news_app: object, size: tuple[int, int]) -> None:
+    async def run_before(pilot: object) -> None:
+        await settle(pilot)
+        await pilot.press(*"协同创新", "enter")  # type: ignore[attr-defined]
+        await settle(pilot)
+
+    assert snap_compare(news_app, terminal_size=size, run_before=run_before)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_timeline_period_selected(
+    snap_compare: object, news_app: object, size: tuple[int, int]
+) -> None:
+    async def run_before(pilot: object) -> None:
+        await settle(pilot)
+        await pilot.press(*"协同创新", "enter")  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("alt+left", "alt+left", "alt+down")  # type: ignore[attr-defined]
+        await settle(pilot)
+
+    assert snap_compare(news_app, terminal_size=size, run_before=run_before)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_cluster_view(snap_compare: object, news_app: object, size: tuple[int, int]) -> None:
+    async def run_before(pilot: object) -> None:
+        await settle(pilot)
+        await pilot.press(*"title:大会", "enter", "r")  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("down")  # type: ignore[attr-defined]
+        await settle(pilot)
+
+    assert snap_compare(news_app, terminal_size=size, run_before=run_before)  # type: ignore[operator]

@@ -22,8 +22,10 @@ QUERY_SYNTAX: tuple[tuple[str, str], ...] = (
     ("jinhua  jh", "pinyin, full or initials"),
     ("title:走廊  outlet:金華", "the article's title or outlet"),
     ("person:陈龙", "an entity: person, place, org, date, initiative"),
-    ("date:2023-12", "the article date"),
-    ("(empty)", "list all articles"),
+    ("date:2023-12", "paragraphs that mention a date (an entity)"),
+    ("in:2019Q1  in:上周", "published in that period (undated articles are left out)"),
+    ("since:去年  until:2019-03", "published from / until (2019年3月, 近7天, last month …)"),
+    ("(empty)", "list all articles (date clauses narrow the list)"),
 )
 
 

@@ -1,4 +1,10 @@
-"""The entity panel: the open article's entities by type, or the facets of the hits."""
+"""The entity panel: the open article's entities by type, or the facets of the hits.
+
+Facets also list the hits' **outlets** and publication **years**. Choosing an entity
+adds ``type:value`` to the query (paragraphs that mention it); choosing an outlet or a
+year narrows instead (an outlet as ``--outlet`` does, a year as ``in:YEAR``), which the
+panel says by posting :class:`EntityPanel.Chosen` with ``outlet`` or ``year`` set.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,9 @@ from g60_reader.index.contract import StoredArticle
 from g60_reader.tui.widgets.rendering import ENTITY_STYLES, display
 
 _SPECIAL = set(' \t"():\\') | {"\u3000"}
+
+# Facets that narrow the search rather than add to the query, and their section titles.
+NARROWING_LABELS: dict[str, str] = {"outlet": "outlets", "year": "years"}
 
 
 def field_query(field: str, value: str) -> str:
@@ -44,13 +53,19 @@ class EntityPanel(Vertical):
     """A side panel; Enter (or a click) on an entry posts :class:`EntityPanel.Chosen`."""
 
     class Chosen(Message):
-        def __init__(self, query: str) -> None:
+        """An entry was chosen: ``query`` to search (an entity), or an ``outlet`` or a
+        ``year`` to narrow the current search to."""
+
+        def __init__(self, query: str, outlet: str | None = None, year: str | None = None) -> None:
             super().__init__()
             self.query = query
+            self.outlet = outlet
+            self.year = year
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.queries: list[str] = []
+        self.queries: list[str] = []  # entity entries: the query each one runs
+        self.narrowings: list[tuple[str, str]] = []  # ("outlet" | "year", value) entries
         self.mode = "empty"  # "article", "facets" or "empty"
 
     def compose(self) -> ComposeResult:
@@ -61,27 +76,40 @@ class EntityPanel(Vertical):
     def option_list(self) -> EntityList:
         return self.query_one("#entity-list", EntityList)
 
-    def _fill(self, title: Text, groups: list[tuple[str, list[tuple[str, int, str]]]]) -> None:
-        """``groups``: (type, [(shown text, count, query)])."""
+    def _fill(
+        self,
+        title: Text,
+        groups: list[tuple[str, list[tuple[str, int, str]]]],
+        narrowings: list[tuple[str, list[tuple[str, int, str]]]] | None = None,
+    ) -> None:
+        """``groups``: (type, [(shown text, count, query)]); ``narrowings``: ("outlet" or
+        "year", [(shown text, count, value)])."""
         self.query_one("#entities-title", Static).update(title)
         options: list[Option] = []
         self.queries = []
-        for kind, entries in groups:
+        self.narrowings = []
+        for kind, entries in [*groups, *(narrowings or [])]:
+            narrowing = kind in NARROWING_LABELS
             total = sum(count for _text, count, _query in entries)
             header = Text(end="")
-            header.append(kind, style=ENTITY_STYLES.get(kind, "bold"))
-            header.append(f" · {len(entries)} ({total})", style="dim")
+            header.append(NARROWING_LABELS.get(kind, kind), style=ENTITY_STYLES.get(kind, "bold"))
+            unit = " articles" if narrowing else ""
+            header.append(f" · {len(entries)} ({total}{unit})", style="dim")
             options.append(Option(header, disabled=True))
-            for shown, count, query in entries:
+            for shown, count, value in entries:
                 line = Text("  ", end="")
                 line.append(shown, style=ENTITY_STYLES.get(kind, ""))
                 line.append(f"  {count}", style="dim")
-                options.append(Option(line, id=f"q-{len(self.queries)}"))
-                self.queries.append(query)
+                if narrowing:
+                    options.append(Option(line, id=f"n-{len(self.narrowings)}"))
+                    self.narrowings.append((kind, value))
+                else:
+                    options.append(Option(line, id=f"q-{len(self.queries)}"))
+                    self.queries.append(value)
         option_list = self.option_list
         option_list.clear_options()
         option_list.add_options(options)
-        if not self.queries:
+        if not self.queries and not self.narrowings:
             option_list.add_option(Option(Text("(none)", style="dim"), disabled=True))
         else:
             option_list.highlighted = 1  # the first entry (0 is its type's header)
@@ -106,22 +134,33 @@ class EntityPanel(Vertical):
     def show_facets(
         self, query: str, facets: dict[str, list[tuple[str, int]]], script: str
     ) -> None:
+        """The facets of ``query`` (as typed): entities, then outlets and years."""
         self.mode = "facets"
         groups = []
         for kind in sorted(facets, key=_type_order):
+            if kind in NARROWING_LABELS:
+                continue
             entries = [
                 (display(value, script), count, f"{query} {field_query(kind, value)}")
                 for value, count in facets[kind]
             ]
             if entries:
                 groups.append((kind, entries))
+        narrowings = []
+        outlets = [(display(v, script), n, v) for v, n in facets.get("outlet", []) if v]
+        if outlets:
+            narrowings.append(("outlet", outlets))
+        years = sorted(facets.get("year", []), reverse=True)  # newest first
+        if years:
+            narrowings.append(("year", [(year, n, year) for year, n in years if year]))
         title = Text("Facets of the hits", style="bold")
         title.append("\nEnter narrows the search", style="dim")
-        self._fill(title, groups)
+        self._fill(title, groups, narrowings)
 
     def show_message(self, message: str) -> None:
         self.mode = "empty"
         self.queries = []
+        self.narrowings = []
         self.query_one("#entities-title", Static).update(Text(message, style="dim"))
         self.option_list.clear_options()
 
@@ -130,3 +169,9 @@ class EntityPanel(Vertical):
         option_id = event.option.id
         if option_id and option_id.startswith("q-"):
             self.post_message(self.Chosen(self.queries[int(option_id[2:])]))
+        elif option_id and option_id.startswith("n-"):
+            kind, value = self.narrowings[int(option_id[2:])]
+            if kind == "outlet":
+                self.post_message(self.Chosen("", outlet=value))
+            else:
+                self.post_message(self.Chosen("", year=value))

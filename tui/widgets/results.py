@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
+from textual.app import RenderResult
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from g60_reader.index.contract import ArticleSummary, Hit, SearchResult
+from g60_reader.tui.scope import SearchScope
 from g60_reader.tui.widgets.rendering import PARAGRAPH_STYLE, display, display_date, styled
 from g60_reader.tui.widgets.wrap import wrap_lines
 
@@ -25,6 +29,15 @@ class ResultSet:
     pages: int = 0  # pages loaded
     error: str | None = None
     wide: list[Hit] | None = None  # up to HIT_MAP_LIMIT hits, fetched once to map articles
+    scope: SearchScope | None = None  # what was asked (filters, order, copies)
+    listing_undated: int = 0  # articles of the listing a date filter left out
+
+    @property
+    def undated(self) -> int:
+        """Matching articles a date filter left out because their date is unknown."""
+        if self.result is not None:
+            return self.result.undated
+        return self.listing_undated
 
     @property
     def is_listing(self) -> bool:
@@ -66,12 +79,40 @@ def _line(text: Text, width: int) -> Text:
 SNIPPET_LINES = 2
 
 
-def hit_prompt(hit: Hit, script: str, highlight: bool, width: int) -> Text:
+def reprint_label(hit: Hit, all_copies: bool = False) -> str:
+    """``+2 reprints`` on a story shown once; ``3 copies`` when every copy is listed."""
+    if not hit.reprints:
+        return ""
+    if all_copies:
+        return f"{hit.reprints + 1} copies"
+    return f"+{hit.reprints} reprint{'s' if hit.reprints != 1 else ''}"
+
+
+def hit_prompt(
+    hit: Hit,
+    script: str,
+    highlight: bool,
+    width: int,
+    all_copies: bool = False,
+    reprint_style: Style | str = "bold",
+) -> Text:
     """¶n, title and meta on one line; the hit in its context on two lines below."""
     first = Text(end="")
     first.append(f"¶{hit.paragraph} ", style=PARAGRAPH_STYLE)
-    first.append_text(styled(hit.title or "(untitled)", script=script, style="bold"))
-    meta = " · ".join(part for part in (hit.outlet, display_date(hit.published)) if part)
+    title = styled(hit.title or "(untitled)", script=script, style="bold")
+    story = reprint_label(hit, all_copies)
+    # Date first: it is what the date orders sort by, and the part a narrow line keeps.
+    meta = " · ".join(part for part in (display_date(hit.published), hit.outlet) if part)
+    if story:
+        # The story mark must stay in view: the title gives way (it is in the reader),
+        # and a cell is left for the ellipsis of the meta that follows.
+        room = max(4, width - first.cell_len - cell_len(story) - 2 - (1 if meta else 0))
+        if title.cell_len > room:
+            title.truncate(room, overflow="ellipsis")
+    first.append_text(title)
+    if story:
+        first.append("  ")
+        first.append(story, style=reprint_style)
     if meta:
         first.append("  ")
         first.append_text(styled(meta, script=script, style="dim"))
@@ -103,7 +144,7 @@ def hit_prompt(hit: Hit, script: str, highlight: bool, width: int) -> Text:
 def article_prompt(summary: ArticleSummary, script: str, width: int) -> Text:
     line = _line(styled(summary.title or "(untitled)", script=script, style="bold"), width)
     line.append("\n")
-    meta = " · ".join(part for part in (summary.outlet, display_date(summary.published)) if part)
+    meta = " · ".join(part for part in (display_date(summary.published), summary.outlet) if part)
     second = Text(end="")
     if meta:
         second.append_text(styled(meta, script=script, style="dim"))
@@ -114,7 +155,16 @@ def article_prompt(summary: ArticleSummary, script: str, width: int) -> Text:
 
 
 class ResultsHeader(Static):
-    """The line above the results: "N hits in M articles · x ms", or the error."""
+    """Above the results: "N hits in M articles · x ms" (one line, cut to the width), or
+    the error (in full); a second line says what narrows and orders them when anything
+    does ("newest first · 2019-01-01 – 2019-03-31 · 12 undated left out · outlet 新华网")."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"results-header--scope"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._counts: Text | None = None  # None: show what update() was given
+        self._scope: Text | None = None
 
     def show_result(self, results: ResultSet, frozen_ms: float | None) -> None:
         self.set_class(results.error is not None, "-error")
@@ -122,27 +172,56 @@ class ResultsHeader(Static):
             text = Text(end="")
             text.append("✗ ", style="bold")
             text.append(display(results.error))
+            self._counts = None
             self.update(text)
             return
+        text = Text(end="", no_wrap=True)
         if results.result is None:
             count = len(results.articles)
-            self.update(Text(f"{count} article{'s' if count != 1 else ''}"))
-            return
-        result = results.result
-        elapsed = result.elapsed_ms if frozen_ms is None else frozen_ms
-        text = Text(end="")
-        text.append(f"{result.total} hit{'s' if result.total != 1 else ''}", style="bold")
-        text.append(f" in {result.articles} article{'s' if result.articles != 1 else ''}")
-        text.append(f" · {elapsed:.0f} ms", style="dim")
-        self.update(text)
+            text.append(f"{count} article{'s' if count != 1 else ''}")
+        else:
+            result = results.result
+            elapsed = result.elapsed_ms if frozen_ms is None else frozen_ms
+            text.append(f"{result.total} hit{'s' if result.total != 1 else ''}", style="bold")
+            text.append(f" in {result.articles} article{'s' if result.articles != 1 else ''}")
+            text.append(f" · {elapsed:.0f} ms", style="dim")
+        parts = results.scope.describe(results.undated) if results.scope is not None else []
+        self._scope = None
+        if parts:
+            self._scope = Text(
+                display(" · ".join(parts)),
+                style=self.get_component_rich_style("results-header--scope"),
+                end="",
+            )
+        self._counts = text
+        self.update(text)  # (what render() builds on; also refreshes the layout)
+
+    def render(self) -> RenderResult:
+        if self._counts is None:
+            return super().render()
+        counts = self._counts.copy()
+        width = self.content_region.width
+        if width:
+            counts.truncate(width, overflow="ellipsis")
+        if self._scope is None:
+            return counts
+        return Text("\n", end="").join([counts, self._scope])
+
+    @property
+    def scope_line(self) -> str:
+        """The second line as given ("" when there is none)."""
+        return self._scope.plain if self._scope is not None and self._counts else ""
 
     def show_message(self, message: str) -> None:
         self.set_class(False, "-error")
+        self._counts = None
         self.update(Text(message, style="dim"))
 
 
 class ResultsList(OptionList):
     """One option per row of a :class:`ResultSet`; suggestions follow when nothing matched."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"results--reprints"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -169,9 +248,20 @@ class ResultsList(OptionList):
                 for index, summary in enumerate(results.articles)
             ]
         return [
-            Option(hit_prompt(hit, script, highlight, width), id=f"row-{index}")
+            Option(self._hit_prompt(hit, script, highlight, width), id=f"row-{index}")
             for index, hit in enumerate(results.hits)
         ]
+
+    def _hit_prompt(self, hit: Hit, script: str, highlight: bool, width: int) -> Text:
+        scope = self.results.scope if self.results is not None else None
+        return hit_prompt(
+            hit,
+            script,
+            highlight,
+            width,
+            all_copies=scope is not None and scope.all_copies,
+            reprint_style=self.get_component_rich_style("results--reprints"),
+        )
 
     def show(self, results: ResultSet, script: str, highlight: bool) -> None:
         """Replace the rows; keeps the highlighted row when only the styling changed."""
@@ -201,7 +291,7 @@ class ResultsList(OptionList):
         start = len(self.results.hits) - len(hits)
         width = self.text_width
         self.add_options(
-            Option(hit_prompt(hit, script, highlight, width), id=f"row-{start + offset}")
+            Option(self._hit_prompt(hit, script, highlight, width), id=f"row-{start + offset}")
             for offset, hit in enumerate(hits)
         )
 
