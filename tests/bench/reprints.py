@@ -743,7 +743,7 @@ def tune(size: int = 2000) -> list[tuple[Params, Scores]]:
     grid: list[Params] = [base]
     for k in (4, 6, 8):
         grid.append(replace(base, k=k))
-    for num_perm, bands in ((32, 16), (64, 16), (96, 48), (128, 64)):
+    for num_perm, bands in ((32, 16), (96, 48), (128, 64)):
         grid.append(replace(base, num_perm=num_perm, bands=bands))
     for c in (0.4, 0.5, 0.7, 0.8):
         grid.append(replace(base, containment=c))

@@ -471,3 +471,35 @@ def test_signatures_of_another_rensa_algorithm_make_the_store_read_only(
     storage.write(file, snap)
     with pytest.raises(IndexDamaged):
         StoryClusters.open(tmp_path)
+
+
+def test_the_same_id_twice_in_one_call_keeps_the_last(words: Words) -> None:
+    one, two = _article(words), _article(words)
+    sc = StoryClusters.open(None)
+    sc.add([_doc("x", one), _doc("y", one), _doc("x", two), _doc("z", two)])
+    assert _partition(sc) == {frozenset({"x", "z"})}
+    assert len(sc) == 3
+    batch = StoryClusters.open(None)
+    batch.add([_doc("y", one), _doc("x", two), _doc("z", two)])
+    assert _partition(batch) == _partition(sc)
+
+
+def test_removing_most_articles_then_adding_again(corpus: list[StoryDoc]) -> None:
+    """Removed slots are masked, then compacted away; what stays clusters as before."""
+    sc = StoryClusters.open(None)
+    sc.add(corpus)
+    gone = [d.article_id for d in corpus if d.article_id[-2:-1] == "c" or d.article_id < "s2"]
+    sc.remove(gone)
+    rest = [d for d in corpus if d.article_id not in set(gone)]
+    fresh = StoryClusters.open(None)
+    fresh.add(rest)
+    assert _partition(sc) == _partition(fresh)
+    sc.add(d for d in corpus if d.article_id in set(gone))
+    assert _partition(sc) == _truth(corpus)
+
+
+def test_bands_need_one_or_two_rows() -> None:
+    with pytest.raises(ValueError, match="rows"):
+        Params(num_perm=64, bands=16)
+    with pytest.raises(ValueError):
+        Params(num_perm=64, bands=24)
