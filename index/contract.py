@@ -229,8 +229,9 @@ class IndexReader(Protocol):
         ``sort``: ``relevance`` (best first), ``date`` (newest first) or ``oldest``;
         undated articles come last in either date order, ties keep relevance order.
         ``filters`` narrow by publication date and outlet. A reprint cluster (a story)
-        shows through its earliest article only, with ``Hit.reprints`` counting the
-        others, unless ``all_copies``. A query that cannot be used gives a result with
+        shows once, unless ``all_copies``: through the earliest of its articles that
+        match (its first copy, unless only a later one holds what was searched), with
+        ``Hit.reprints`` counting the others. A query that cannot be used gives a result with
         ``error`` set to one line saying why (never an exception); a query without hits
         gives ``suggestions``. An unknown ``sort`` is an ``error`` too."""
         ...

@@ -109,3 +109,14 @@ def test_stories_agree_and_collapse(backend, reference):
     everything = backend.search(query, pagelen=1000, all_copies=True)
     assert {h.article_id for h in everything.hits} == {m.article_id for m in wire[0].members}
     assert backend.story(wire[0].cluster) == wire[0]
+
+
+def test_a_story_shows_through_a_later_copy_when_only_it_matches(backend, reference):
+    """A phrase only a reprint holds (its editor's note) finds the story there."""
+    wire = next(s for s in backend.stories() if any("wire" in m.path for m in s.members))
+    later = next(m for m in wire.members if "story-2" in m.path)
+    only_there = "title:長三角大會"  # the third copy's own headline
+    for b in (backend, reference):
+        hits = b.search(only_there, pagelen=100).hits
+        assert {h.article_id for h in hits} == {later.article_id}
+        assert {h.reprints for h in hits} == {2}

@@ -26,7 +26,7 @@ def error_lines(run: Run) -> list[str]:
     lines = []
     for line in run.err.splitlines():
         stripped = line.strip()
-        if stripped.startswith(("entities:", "duplicates:")):  # summaries of their own
+        if stripped.startswith(("entities:", "duplicates:", "reprints:")):  # summaries
             continue
         if stripped and stripped[0] not in TABLE_CHARS and stripped != "index":
             lines.append(line)

@@ -471,15 +471,23 @@ class MemoryBackend:
         return result
 
     def _collapse(self, found):
-        """A story shows through its first member (see :meth:`stories`)."""
+        """A story shows once: through the earliest of its copies that match."""
         if not self._clusters:
             return found
-        first = {story.cluster: story.members[0].article_id for story in self._all_stories()}
+        rank = {
+            m.article_id: (story.cluster, k)
+            for story in self._all_stories()
+            for k, m in enumerate(story.members)
+        }
+        best: dict[str, int] = {}
+        for _s, d, _p in found:
+            place = rank.get(d.article.id)
+            if place is not None:
+                best[place[0]] = min(best.get(place[0], place[1]), place[1])
         return [
             (s, d, p)
             for s, d, p in found
-            if self._clusters.get(d.article.id) is None
-            or first.get(self._clusters[d.article.id]) == d.article.id
+            if d.article.id not in rank or best[rank[d.article.id][0]] == rank[d.article.id][1]
         ]
 
     def _hit(self, doc: _Doc, para: _Para, score: float, terms: tuple[str, ...]) -> Hit:

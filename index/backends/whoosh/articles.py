@@ -119,7 +119,8 @@ class ArticleTable:
         )
         self.row = {aid: i for i, aid in enumerate(self.ids) if self.alive[i]}
         self.cluster = np.full(self.doc.size, -1, dtype=np.int64)
-        self.first = np.ones(self.doc.size, dtype=bool)  # stands for its story
+        # place of the row in its story, earliest first (0: the story's first copy)
+        self.story_rank = np.zeros(self.doc.size, dtype=np.int64)
         self.cluster_ids: list[str] = []
         self.cluster_sizes: list[int] = []
         self._allowed: dict[tuple, np.ndarray] = {}
@@ -142,8 +143,8 @@ class ArticleTable:
             self.cluster_sizes.append(len(rows))
             self.cluster[rows] = code
             ordered = earliest_first(_Row(self, r) for r in rows)
-            for row in ordered[1:]:
-                self.first[row.index] = False
+            for rank, row in enumerate(ordered):
+                self.story_rank[row.index] = rank
 
     @property
     def has_stories(self) -> bool:
@@ -165,10 +166,24 @@ class ArticleTable:
         """The table row of each (sorted) paragraph docnum: its article."""
         return np.searchsorted(self.doc, docs, side="right") - 1
 
-    def allowed(self, filters: Filters | None, all_copies: bool) -> np.ndarray:
-        """Which article rows pass ``filters`` (and, unless ``all_copies``, stand for
-        their story)."""
-        key = (filters, all_copies)
+    def collapse(self, rows: np.ndarray) -> np.ndarray:
+        """Which of the matching article ``rows`` show, when a story shows once: of
+        each story's matching copies, the earliest (the story's first copy when it
+        matches; a later one when only it holds what was searched)."""
+        keep = np.ones(rows.size, dtype=bool)
+        codes = self.cluster[rows]
+        inside = codes >= 0
+        if not inside.any():
+            return keep
+        best = np.full(len(self.cluster_ids), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, codes[inside], self.story_rank[rows[inside]])
+        keep[inside] = self.story_rank[rows[inside]] == best[codes[inside]]
+        return keep
+
+    def allowed(self, filters: Filters | None, all_copies: bool = True) -> np.ndarray:
+        """Which article rows pass ``filters`` (collapsing stories is
+        :meth:`collapse`: it depends on what matched)."""
+        key = (filters,)
         got = self._allowed.get(key)
         if got is not None:
             return got
@@ -182,8 +197,6 @@ class ArticleTable:
                 ok &= self.day >= day_number(filters.since)
             if filters.until is not None:
                 ok &= self.day <= day_number(filters.until)
-        if not all_copies:
-            ok &= self.first
         if len(self._allowed) > 64:
             self._allowed.clear()
         self._allowed[key] = ok

@@ -459,8 +459,14 @@ class WhooshBackend:
         undated = 0
         if filters is not None and filters.dated:
             undated = int(np.unique(rows[table.undated_rows(filters)[rows]]).size)
-        keep = table.allowed(filters, all_copies)[rows]
-        return docs[keep], scores[keep], rows[keep], undated
+        keep = table.allowed(filters)[rows]
+        docs, scores, rows = docs[keep], scores[keep], rows[keep]
+        if not all_copies and table.has_stories:
+            matched = np.unique(rows)
+            shown = matched[table.collapse(matched)]
+            keep = np.isin(rows, shown)
+            docs, scores, rows = docs[keep], scores[keep], rows[keep]
+        return docs, scores, rows, undated
 
     def _search_narrowed(
         self, view, wq, limit: int, result: SearchResult, filters, sort: str, all_copies: bool
@@ -627,7 +633,7 @@ class WhooshBackend:
         the query's error."""
         table = view.articles
         if query is None or not query.strip():
-            rows = np.flatnonzero(table.allowed(filters, True))
+            rows = np.flatnonzero(table.allowed(filters))
             return rows, table.paragraphs[rows]
         parsed = parse(query, self.expand_pinyin)
         if parsed.error is not None:
