@@ -18,6 +18,7 @@ into the contract's one-line errors, each naming the URL (never its password):
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import threading
 import warnings
@@ -29,6 +30,11 @@ from g60_reader.index.errors import IndexReadOnly, IndexUnavailable
 from .url import Target
 
 HINT_NO_INDEX = "add articles with `g60-reader index PATH...`"
+
+# The client logs every refused request (a 409 of the lock, a 404 of an index not made
+# yet) as a warning; our callers get the error itself, so without a handler of the
+# application's these must not reach stderr through logging's last resort.
+logging.getLogger("opensearch").addHandler(logging.NullHandler())
 
 
 def _reason_of(exc: BaseException) -> str:
@@ -78,7 +84,7 @@ def readonly_error(target: Target, reason: str) -> IndexReadOnly:
     what = m.group(2) if m else reason.strip()[:120]
     hint = (
         "the disk passed the flood stage: free space, then the block lifts"
-        if "allow delete" in what
+        if "allow delete" in what or "allow_delete" in what
         else "lift the block (index.blocks.write / read_only) to write"
     )
     return IndexReadOnly(
