@@ -44,7 +44,7 @@ from .bands import BandIndex
 from .graph import Components
 from .params import Params
 from .pool import Pool
-from .sketch import DF_BITS, Prepared, buckets_of, prepare_parallel
+from .sketch import DF_BITS, TOKEN_HASH, Prepared, buckets_of, prepare_parallel
 from .verify import same_story
 
 PARALLEL_MIN = 4000  # batches at least this large are sketched in worker processes
@@ -77,6 +77,7 @@ def _rensa_meta() -> dict[str, object]:
         "rensa": version,
         "rminhash_algorithm": int(rensa.RMinHash.ALGORITHM_VERSION),
         "df_bits": DF_BITS,
+        "token_hash": TOKEN_HASH,
     }
 
 
@@ -199,7 +200,8 @@ class StoryClusters:
         self._has_sig = np.array(snap.has_sig, dtype=np.bool_)
         stored_meta, current = snap.meta.get("rensa_meta", {}), _rensa_meta()
         self.stale = any(
-            stored_meta.get(k) != current[k] for k in ("rminhash_algorithm", "df_bits")
+            stored_meta.get(k) != current[k]
+            for k in ("rminhash_algorithm", "df_bits", "token_hash")
         )
         for u, v in snap.edges.tolist():
             self._graph.link(u, v)

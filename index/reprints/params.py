@@ -48,12 +48,12 @@ class Params:
     floor: float = 0.25
     """... and the share of the other article found in the first reaches this: a roundup
     page that quotes six briefs in full does not tie them into one story. 0.2 lets
-    roundups in (precision 0.986, 0.1: 0.858); 0.3 drops copies cut to 40% (recall 0.994,
-    0.35: 0.984)."""
+    roundups in (precision 0.986, 0.1: 0.858); 0.3 drops copies cut to 40% (recall 0.993,
+    0.35: 0.982)."""
     df_cap: int = 30
     """A unit (sentence) found in this many articles or more is boilerplate: it does not
     count as shared content, unless an article has no rare content of its own (a story
-    reprinted more often than this). Without the cap precision falls to 0.26 on the dev
+    reprinted more often than this). Without the cap precision falls to 0.25 on the dev
     set (unknown site footers); 10 to 50 score alike."""
     rare_min_chars: int = 40
     """An article needs this much content in rare units for the discounted comparison; with
