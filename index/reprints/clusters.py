@@ -109,16 +109,24 @@ class _DfChange:
 
     def count(self, buckets: np.ndarray, sign: int) -> None:
         """Count one article's units in (``+1``) or out (``-1``)."""
-        if not len(buckets):
+        self.count_many([buckets], sign)
+
+    def count_many(self, bucket_lists: list[np.ndarray], sign: int) -> None:
+        """Count several articles' units (each article once per distinct unit)."""
+        lists = [b for b in bucket_lists if len(b)]
+        if not lists:
             return
-        uniq = np.unique(buckets)
+        owner = np.repeat(np.arange(len(lists), dtype=np.int64), [len(b) for b in lists])
+        flat = np.concatenate(lists).astype(np.int64)
+        per_article = np.unique((owner << 32) | flat) & 0xFFFFFFFF
+        uniq, times = np.unique(per_article, return_counts=True)
         before = self.df[uniq]
         self._buckets.append(uniq)
         self._before.append(before)
         if sign > 0:
-            self.df[uniq] = before + 1
+            self.df[uniq] = before + times.astype(np.uint32)
         else:
-            self.df[uniq] = np.where(before > 0, before - 1, 0)
+            self.df[uniq] = np.maximum(before.astype(np.int64) - times, 0).astype(np.uint32)
 
     def crossed(self, cap: int) -> np.ndarray:
         """Buckets on the other side of ``cap`` than before the operation."""
@@ -287,15 +295,22 @@ class StoryClusters:
         stream = itertools.chain(head, source)
         new: set[int] = set()
         touched: set[int] = set()
+        counted: list[np.ndarray] = []  # units of placed articles, counted in batches
         for prepared in prepare_parallel(stream, self.params, workers):
             old = self._slot.get(prepared[0])
             if old is not None:  # a replacement: the old text leaves first
+                change.count_many(counted, +1)
+                counted = []
                 touched |= self._vacate(old, index, change)
                 touched.add(old)
                 new.discard(old)
             slot = self._place(prepared)
             new.add(slot)
-            change.count(buckets_of(prepared[1]), +1)
+            counted.append(buckets_of(prepared[1]))
+            if len(counted) >= 4096:
+                change.count_many(counted, +1)
+                counted = []
+        change.count_many(counted, +1)
         signed = np.array(sorted(s for s in new if self._has_sig[s]), dtype=np.int64)
         index.add(signed, self._sigs[signed])
         if not new and not touched:

@@ -9,8 +9,8 @@ the 5-shingles of an article in 25 µs against 339 µs for ``MinHash.bulk``, wit
 accuracy (mean absolute Jaccard error 0.034 against 0.038 on the dev pairs). Feeding rensa
 pre-hashed shingles instead of shingle strings (``hash_token_sets`` /
 ``digests_from_token_sets``) cut the cost per article from about 320 to 40 µs; the
-labelled sets score within ±0.004 of the string path (other samples, other signatures). Unit hashes (for document frequencies) are rensa's
-``hash_token_sets``.
+labelled sets score within 0.004 of the string path (other samples, other signatures).
+Unit hashes (for document frequencies) are rensa's ``hash_token_sets``.
 
 A *sketch* keeps, per article:
 

@@ -779,36 +779,40 @@ def _maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def speed_corpus(size: int, seed: int = 60) -> Path:
-    """A JSON-lines file of ``size`` synthetic articles (``tests.bench.synth``), 10% of
-    them planted reprints of others (made with :func:`make_copy`), in the bench cache."""
+    """A JSON-lines file (UTF-8) of ``size`` synthetic articles (``tests.bench.synth``), 10%
+    of them planted reprints of others (made with :func:`make_copy`), in the bench cache."""
     from tests.bench.pd1998 import cache_dir
     from tests.bench.synth import generate
 
-    path = cache_dir() / f"reprints-speed-{size}-{seed}.jsonl"
+    path = cache_dir() / f"reprints-speed-{size}-{seed}.utf8.jsonl"
     if path.exists():
+        return path
+    older = cache_dir() / f"reprints-speed-{size}-{seed}.jsonl"  # ASCII-escaped, slow to read
+    tmp = path.with_suffix(".part")
+    if older.exists():
+        with open(older, encoding="utf-8") as src, open(tmp, "w", encoding="utf-8") as dst:
+            for line in src:
+                dst.write(json.dumps(json.loads(line), ensure_ascii=False) + "\n")
+        tmp.replace(path)
         return path
     rng = random.Random(seed)
     words = Words(rng)
     n_copies = size // 10
     originals = size - n_copies
-    tmp = path.with_suffix(".part")
     kept: list[Base] = []
-    with open(tmp, "w", encoding="utf-8") as fh:
-        count = 0
-        for title, body in generate(originals * 8, seed):
-            base = Base(title, tuple(body))
-            fh.write(json.dumps({"id": f"a{count:07d}", "title": title, "text": "\n".join(body)}))
-            fh.write("\n")
-            if len(kept) < n_copies // 2 or rng.random() < 0.05:
-                kept.append(base)
-            count += 1
-            if count >= originals:
-                break
-        for c in range(size - count):
-            copy = make_copy(rng.choice(kept), rng, words, [])
-            doc = {"id": f"c{c:07d}", "title": copy.title, "text": "\n".join(copy.paragraphs)}
-            fh.write(json.dumps(doc) + "\n")
-    lines = tmp.read_text(encoding="utf-8").splitlines()
+    lines: list[str] = []
+    for count, (title, body) in enumerate(generate(originals * 8, seed)):
+        if count >= originals:
+            break
+        base = Base(title, tuple(body))
+        doc = {"id": f"a{count:07d}", "title": title, "text": "\n".join(body)}
+        lines.append(json.dumps(doc, ensure_ascii=False))
+        if len(kept) < n_copies // 2 or rng.random() < 0.05:
+            kept.append(base)
+    for c in range(size - len(lines)):
+        copy = make_copy(rng.choice(kept), rng, words, [])
+        doc = {"id": f"c{c:07d}", "title": copy.title, "text": "\n".join(copy.paragraphs)}
+        lines.append(json.dumps(doc, ensure_ascii=False))
     rng.shuffle(lines)
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tmp.replace(path)
