@@ -97,7 +97,7 @@ def write(file: Path, snap: Snapshot) -> None:
     tmp = file.with_name(f".{file.name}{_TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
     try:
         with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+            np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy stubs: allow_pickle
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, file)
