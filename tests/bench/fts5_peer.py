@@ -45,19 +45,51 @@ class Fts5Peer:
         path.unlink(missing_ok=True)
         self.db = sqlite3.connect(path)
         tok = "unicode61" if tokenizer == "seg" else "trigram"
-        self.db.execute(f"CREATE VIRTUAL TABLE p USING fts5(body, tokenize='{tok}')")
+        self.db.execute(
+            "CREATE VIRTUAL TABLE p USING fts5(body, day UNINDEXED, outlet UNINDEXED,"
+            f" tokenize='{tok}')"
+        )
 
-    def build(self, folded_paragraphs: Iterable[str]) -> float:
-        """Index the paragraphs; return the seconds taken (segmentation included)."""
+    def build(self, paragraphs: Iterable[tuple[str, str, str]]) -> float:
+        """Index ``(folded text, publication day, outlet)`` rows; return the seconds
+        taken (segmentation included)."""
         t0 = time.perf_counter()
         if self.tokenizer == "seg":
-            rows = ((" ".join(w for w in jieba.cut(t) if w.strip()),) for t in folded_paragraphs)
+            rows = (
+                (" ".join(w for w in jieba.cut(t) if w.strip()), d, o) for t, d, o in paragraphs
+            )
         else:
-            rows = ((text,) for text in folded_paragraphs)
+            rows = ((t, d, o) for t, d, o in paragraphs)
         with self.db:
-            self.db.executemany("INSERT INTO p(body) VALUES (?)", rows)
+            self.db.executemany("INSERT INTO p(body, day, outlet) VALUES (?, ?, ?)", rows)
             self.db.execute("INSERT INTO p(p) VALUES ('optimize')")
         return time.perf_counter() - t0
+
+    def when(self, w: dict, limit: int = 20) -> int:
+        """The date/outlet/sort/timeline query ``w`` of the benchmark (one word): the
+        count and the first page, or the per-month counts."""
+        q = BenchQuery("common", w["word"], (w["word"],))
+        where, params = self._where(q)
+        if w["kind"] == "timeline":
+            rows = self.db.execute(
+                f"SELECT substr(day, 1, 7) AS m, count(*) FROM p WHERE {where} GROUP BY m",
+                params,
+            ).fetchall()
+            return sum(n for _m, n in rows)
+        order = "ORDER BY rank" if self.tokenizer == "seg" else ""
+        if w["kind"] == "since":
+            where += " AND day BETWEEN ? AND ?"
+            params = [*params, w["since"], w["until"]]
+        elif w["kind"] == "outlet":
+            where += " AND outlet = ?"
+            params = [*params, w["outlet"]]
+        elif w["kind"] == "sorted":
+            order = "ORDER BY day DESC"
+        total = self.db.execute(f"SELECT count(*) FROM p WHERE {where}", params).fetchone()[0]
+        self.db.execute(
+            f"SELECT body FROM p WHERE {where} {order} LIMIT ?", [*params, limit]
+        ).fetchall()
+        return total
 
     def size_bytes(self) -> int:
         return self.path.stat().st_size

@@ -163,12 +163,27 @@ def child_enrich(index_dir: str, procs: int) -> None:
 
 
 def _folded_paragraphs(index_dir: Path) -> list[str]:
+    return [text for text, _day, _outlet in _paragraph_rows(index_dir)]
+
+
+def _paragraph_rows(index_dir: Path) -> list[tuple[str, str, str]]:
+    """``(folded text, publication day or "", outlet)`` of every paragraph (what the
+    FTS5 peers index: a date column and an outlet column beside the text)."""
     from g60_reader.corpus.fold import fold
     from g60_reader.index.backends.whoosh import store
 
     ix = store.open_index(index_dir)
+    rows = []
+    day = outlet = ""
     with ix.searcher() as s:
-        return [fold(f.get("text", "")) for f in s.all_stored_fields() if f.get("kind") == "p"]
+        for f in s.all_stored_fields():
+            if f.get("kind") == "a":
+                meta = f.get("meta") or {}
+                day = (meta.get("published") or "")[:10]
+                outlet = meta.get("outlet", "")
+            elif f.get("kind") == "p":
+                rows.append((fold(f.get("text", "")), day, outlet))
+    return rows
 
 
 def make_queries(index_dir: Path, paragraphs: list[str], seed: int = 6) -> list[BenchQuery]:
@@ -177,7 +192,7 @@ def make_queries(index_dir: Path, paragraphs: list[str], seed: int = 6) -> list[
     from pypinyin import lazy_pinyin
 
     from g60_reader.index.analyzer import HAN_RUN_RE
-    from g60_reader.index.backends.whoosh.search import top_entities
+    from g60_reader.index.backends.whoosh.search import WhooshBackend
 
     rng = random.Random(seed)
     sample = rng.sample(paragraphs, min(3000, len(paragraphs)))
@@ -189,7 +204,7 @@ def make_queries(index_dir: Path, paragraphs: list[str], seed: int = 6) -> list[
     middle = ranked[:400]
     rare = [w for w, n in freq.items() if n == 2] or ranked[-200:]
     entities: list[tuple[str, str]] = []
-    tops = top_entities(index_dir, None, 30)
+    tops = WhooshBackend(index_dir).top_entities(None, 30)
     for etype, prefix in ENTITY_FIELDS.items():
         entities += [(prefix, name) for name, _n in tops.get(etype, [])]
     if not entities:  # not enriched: the filter finds nothing, the figure is still a cost
@@ -231,6 +246,66 @@ def make_queries(index_dir: Path, paragraphs: list[str], seed: int = 6) -> list[
             w = rng.choice(common)
             out.append(BenchQuery(kind, "".join(lazy_pinyin(w)), (w,)))
     return out
+
+
+WHEN_KINDS = ("plain", "since", "outlet", "sorted", "timeline")
+WHEN_WORDS = 40
+
+
+def make_when_queries(rows: list[tuple[str, str, str]], seed: int = 14) -> list[dict]:
+    """For 40 common words: the word alone, narrowed to a random quarter, narrowed to one
+    outlet, sorted newest first, and its timeline (the reader's strip)."""
+    import jieba
+
+    from g60_reader.index.analyzer import HAN_RUN_RE
+
+    rng = random.Random(seed)
+    sample = rng.sample(rows, min(3000, len(rows)))
+    freq: Counter[str] = Counter()
+    for text, _d, _o in sample:
+        freq.update(w for w in jieba.cut(text) if len(w) == 2 and HAN_RUN_RE.fullmatch(w))
+    common = [w for w, _ in freq.most_common(WHEN_WORDS)]
+    days = sorted({d for _t, d, _o in rows if d})
+    outlets = sorted({o for _t, _d, o in rows if o})
+    out = []
+    for w in common:
+        start = rng.choice(days[: max(1, len(days) - 90)]) if days else "2019-01-01"
+        end = days[min(len(days) - 1, days.index(start) + 90)] if days else "2019-03-31"
+        outlet = rng.choice(outlets) if outlets else ""
+        out += [
+            {"kind": "plain", "word": w},
+            {"kind": "since", "word": w, "since": start, "until": end},
+            {"kind": "outlet", "word": w, "outlet": outlet},
+            {"kind": "sorted", "word": w},
+            {"kind": "timeline", "word": w},
+        ]
+    return out
+
+
+def child_when(index_dir: str, queries_file: str) -> None:
+    """Time the date/outlet/sort/timeline queries on a warm backend."""
+    from g60_reader.index.backends.whoosh.search import WhooshBackend
+    from g60_reader.index.contract import Filters
+
+    backend = WhooshBackend(index_dir)
+    queries = json.loads(Path(queries_file).read_text("utf-8"))
+    backend.search(queries[0]["word"], filters=Filters(since="2000-01-01"))  # tables
+    timings = []
+    for q in queries:
+        s = time.perf_counter()
+        if q["kind"] == "timeline":
+            t = backend.timeline(q["word"])
+            total = sum(b.articles for b in t.buckets)
+        else:
+            filters = None
+            if q["kind"] == "since":
+                filters = Filters(since=q["since"], until=q["until"])
+            elif q["kind"] == "outlet":
+                filters = Filters(outlets=(q["outlet"],))
+            sort = "date" if q["kind"] == "sorted" else "relevance"
+            total = backend.search(q["word"], 1, PAGE, filters=filters, sort=sort).total
+        timings.append((q["kind"], (time.perf_counter() - s) * 1000, total))
+    print(json.dumps({"timings": timings}))
 
 
 def child_query(index_dir: str, queries_file: str) -> None:
@@ -286,9 +361,30 @@ def _summarise(prefix: str, timings: list[tuple[str, float, int]]) -> dict:
     return out
 
 
-def run_peer(tokenizer: str, work: Path, paragraphs: list[str], queries: list[BenchQuery]) -> dict:
+def _when_summary(prefix: str, timings: list) -> dict:
+    out = {}
+    for kind in WHEN_KINDS:
+        sub = [t[1] for t in timings if t[0] == kind]
+        if sub:
+            out[f"{prefix}when_{kind}_p50_ms"] = _percentile(sub, 50)
+            out[f"{prefix}when_{kind}_p99_ms"] = _percentile(sub, 99)
+    plain = out.get(f"{prefix}when_plain_p50_ms")
+    for kind in ("since", "outlet", "sorted"):
+        got = out.get(f"{prefix}when_{kind}_p50_ms")
+        if plain and got:
+            out[f"{prefix}when_{kind}_overhead"] = got / plain - 1
+    return out
+
+
+def run_peer(
+    tokenizer: str,
+    work: Path,
+    rows: list[tuple[str, str, str]],
+    queries: list[BenchQuery],
+    when: list[dict] | None = None,
+) -> dict:
     peer = Fts5Peer(work / f"fts5-{tokenizer}.db", tokenizer)
-    build_s = peer.build(paragraphs)
+    build_s = peer.build(rows)
     prefix = f"fts5_{tokenizer}_"
     first = time.perf_counter()
     peer.query(queries[0], PAGE)
@@ -299,6 +395,13 @@ def run_peer(tokenizer: str, work: Path, paragraphs: list[str], queries: list[Be
         total, _spans = peer.query(q, PAGE)
         timings.append((q.kind, (time.perf_counter() - s) * 1000, total))
     out = _summarise(prefix, timings)
+    if when:
+        wt = []
+        for w in when:
+            s = time.perf_counter()
+            total = peer.when(w, PAGE)
+            wt.append((w["kind"], (time.perf_counter() - s) * 1000, total))
+        out.update(_when_summary(prefix, wt))
     out[f"{prefix}build_s"] = build_s
     out[f"{prefix}index_mb"] = peer.size_bytes() / (1024 * 1024)
     out[f"{prefix}first_query_ms"] = first_ms
@@ -348,6 +451,7 @@ def _table(res: dict) -> None:
     print(f"\n{'':16}{'g60':>10}{'fts5 seg':>10}{'trigram':>10}{'g60/seg':>10}{'g60/tri':>10}")
     keys = ["query_p50_ms", "query_p95_ms", "query_p99_ms", "first_query_ms"]
     keys += [f"{k}_p50_ms" for k in KINDS]
+    keys += [f"when_{k}_p50_ms" for k in WHEN_KINDS]
     for key in keys:
         g, s, t = res.get(key), res.get(f"fts5_seg_{key}"), res.get(f"fts5_trigram_{key}")
         ratio_s = f"{g / s:10.1f}" if g and s else f"{'-':>10}"
@@ -366,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if argv and argv[0] == "--child-query":
         child_query(argv[1], argv[2])
+        return 0
+    if argv and argv[0] == "--child-when":
+        child_when(argv[1], argv[2])
         return 0
     from tests.bench.pd1998 import cache_dir
 
@@ -408,7 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     res["noop_rerun_s"] = noop["wall_s"]
     res["index_mb"] = _dir_mb(index_dir)
 
-    paragraphs = _folded_paragraphs(index_dir)
+    rows = _paragraph_rows(index_dir)
+    paragraphs = [text for text, _d, _o in rows]
     res["paragraphs"] = len(paragraphs)
     res["characters"] = sum(map(len, paragraphs))
     queries = make_queries(index_dir, paragraphs)
@@ -426,10 +534,17 @@ def main(argv: list[str] | None = None) -> int:
     res["rss_mb"] = q["rss_mb"]
     res["queries"] = [[t, ms, n] for (t, ms, n) in q["timings"]]
 
+    when = make_when_queries(rows)
+    wfile = work / "when.json"
+    wfile.write_text(json.dumps(when, ensure_ascii=False), "utf-8")
+    print("dates, outlets, sorts, timelines...", flush=True)
+    w = _child("--child-when", str(index_dir), str(wfile))
+    res.update(_when_summary("", w["timings"]))
+
     if not args.no_peers:
         for tok in ("seg", "trigram"):
             print(f"FTS5 {tok}...", flush=True)
-            res.update(run_peer(tok, work, paragraphs, queries))
+            res.update(run_peer(tok, work, rows, queries, when))
     if not args.no_startup:
         print("start-up...", flush=True)
         res.update(run_startup(index_dir, queries[0].text))

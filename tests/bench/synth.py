@@ -3,8 +3,11 @@
 Words are drawn from jieba's dictionary by frequency and mixed with the bundled sample's
 vocabulary (people, places, the corridor's name), so queries and entities have something
 real to find. Paragraphs are 60 to 250 characters, articles 4 to 12 paragraphs; one
-article in five is written in Traditional script. The files are plain ``.txt`` articles
-that the normal ``g60-reader index`` command reads.
+article in five is written in Traditional script. Under the title a header line gives a
+publication date (2016-2020) and an outlet (``2019-03-05　来源：新华网``), as scraped
+exports do: the reader takes it as metadata, so the paragraphs are the same as without
+it. The files are plain ``.txt`` articles that the normal ``g60-reader index`` command
+reads.
 
     python -m tests.bench.synth --paragraphs 10000 --out /tmp/synth10k
 """
@@ -50,6 +53,32 @@ def _sample_vocabulary() -> list[str]:
     return sorted(set(words)) + SAMPLE_TERMS
 
 
+OUTLETS = (
+    "新华网",
+    "人民网",
+    "澎湃新闻",
+    "中国新闻网",
+    "光明日报",
+    "经济日报",
+    "嘉兴日报",
+    "金华日报",
+    "解放日报",
+    "浙江日报",
+    "环球时报",
+    "央视新闻",
+)
+FIRST_DAY = 16_801  # 2016-01-01 as days since 1970-01-01
+DAYS = 1_827  # to 2020-12-31
+
+
+def header(rng: random.Random) -> str:
+    """A scraped export's header line: publication date and outlet."""
+    import datetime as dt
+
+    day = dt.date(1970, 1, 1) + dt.timedelta(days=FIRST_DAY + rng.randrange(DAYS))
+    return f"{day.isoformat()}　来源：{rng.choice(OUTLETS)}"
+
+
 def generate(paragraphs: int, seed: int = 60) -> Iterator[tuple[str, list[str]]]:
     """Yield ``(title, paragraphs)`` articles until ``paragraphs`` paragraphs are made."""
     rng = random.Random(seed)
@@ -91,15 +120,17 @@ def write_corpus(out: Path, paragraphs: int, seed: int = 60) -> int:
     Writing is skipped when ``out`` already holds a complete corpus of the same size/seed.
     """
     stamp = out / ".synth-complete"
-    key = f"{paragraphs}:{seed}"
+    key = f"v2:{paragraphs}:{seed}"  # v2: with a dated header line
     if stamp.exists() and stamp.read_text() == key:
         return sum(1 for _ in out.rglob("*.txt"))
     out.mkdir(parents=True, exist_ok=True)
     count = 0
+    dates = random.Random(seed + 1)  # its own stream: the text is as it always was
     for count, (title, body) in enumerate(generate(paragraphs, seed), start=1):
         folder = out / f"{(count - 1) // 100:04d}"
         folder.mkdir(exist_ok=True)
-        (folder / f"a{count:06d}.txt").write_text(title + "\n" + "\n".join(body) + "\n", "utf-8")
+        text = "\n".join([title, header(dates), *body]) + "\n"
+        (folder / f"a{count:06d}.txt").write_text(text, "utf-8")
     stamp.write_text(key)
     return count
 
