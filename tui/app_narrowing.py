@@ -134,7 +134,10 @@ class NarrowingMixin:
     def _strip_action(self, action: str) -> None:
         strip = self.timeline_strip
         if not strip.display:
-            self.status.set_message("No timeline: search for words whose hits carry a date")
+            if any(w.group == "timeline" and not w.is_finished for w in self.workers):
+                self.status.set_message("The timeline is still being counted")
+            else:
+                self.status.set_message("No timeline: search for words whose hits carry a date")
             return
         anchored = strip.anchor_period
         getattr(strip, f"action_{action}")()

@@ -205,6 +205,8 @@ class PanelsMixin:
         from g60_reader.tui.app import KEY_HELP
 
         yield from super().get_system_commands(screen)
+        if isinstance(screen, (StoryScreen, HelpScreen)):
+            return  # over a modal view the reader's own commands would act behind it
         by_id = self._bindings_by_id()
         for binding_id, description in KEY_HELP:
             bindings = by_id.get(binding_id)

@@ -206,6 +206,9 @@ async def test_the_story_keys_are_in_help_and_the_palette(
             assert rows[dict(KEY_HELP)[binding_id]] == keys, binding_id
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Reprints", "Every copy", "Order", "Narrow to period", "Clear narrowing"} <= titles
+        await _open_story(pilot)
+        over_story = {command.title for command in app.get_system_commands(app.screen)}
+        assert "Reprints" not in over_story and "Quit" in over_story
         for binding in app.BINDINGS:
             assert binding.id and binding.tooltip, binding  # type: ignore[union-attr]
         for binding in (*StoryScreen.BINDINGS, *StoryList.BINDINGS):

@@ -173,6 +173,8 @@ async def test_the_strip_never_delays_the_first_results(
                 break
         assert app.results.query == QUERY and app.results_list.option_count > 0
         assert not app.timeline_strip.display
+        await pilot.press("alt+down")
+        assert app.status.message == "The timeline is still being counted"
         await settle(pilot)
         assert app.timeline_strip.display
         assert [name for name, _ in fake.requests][-2:] == ["search", "timeline"]
