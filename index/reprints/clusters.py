@@ -14,10 +14,11 @@ crossed ``df_cap`` has all its candidate pairs decided again; after every ``add`
 ``remove`` the pairs are exactly those a batch run over the same articles would accept.
 
 **Costs** (this 2-core machine, 100k synthetic articles with 10% planted reprints, other
-jobs running; docs/reprints.md has the full table): batch clustering 69 s of CPU (60.6 s in
-two worker processes, 8.2 s here), 93 s wall at load average 3-4.5; adding 1,000 articles
-to the clustered archive 0.9 s; 306 MB resident for the whole process after clustering 100k
-(257 MB over the bare interpreter); 75 MB on disk; reopening 0.44 s.
+jobs running; docs/reprints.md has the full table): batch clustering 33 s of CPU (26-28 s
+in two worker processes, about 6 s here), 18.6-43.8 s wall depending on the other jobs;
+adding 1,000 articles to the clustered archive 0.35 s; 262 MB resident for the whole
+process after clustering 100k (213 MB over the bare interpreter); 75 MB on disk; reopening
+0.3 s.
 
 Not thread-safe: one writer at a time (the index's write lock covers it). Reading methods
 (:meth:`StoryClusters.cluster_of`, :meth:`StoryClusters.members`,

@@ -747,7 +747,7 @@ def tune(size: int = 2000) -> list[tuple[Params, Scores]]:
         grid.append(replace(base, num_perm=num_perm, bands=bands))
     for c in (0.4, 0.5, 0.7, 0.8):
         grid.append(replace(base, containment=c))
-    for f in (0.1, 0.2, 0.3, 0.35):
+    for f in (0.1, 0.2, 0.25, 0.35):
         grid.append(replace(base, floor=f))
     for cap in (10, 20, 50, 1_000_000):
         grid.append(replace(base, df_cap=cap))
