@@ -4,6 +4,7 @@
     python -m tests.bench.reprints quality --size 10000 --split test
     python -m tests.bench.reprints tune                         # parameter grid on dev
     python -m tests.bench.reprints libs                         # rensa vs datasketch
+    python -m tests.bench.reprints index-memory --kind rensa    # (bands, datasketch) at 100k
     python -m tests.bench.reprints speed --size 100000          # time, memory, disk
 
 **The labelled set** is built at run time; no third-party text is committed. Base stories
