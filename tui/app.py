@@ -933,8 +933,8 @@ class G60App(PanelsMixin, NarrowingMixin, App[None]):
         if self.entity_panel.display:
             self._fill_entity_panel()
 
-    def on_resize(self) -> None:
-        self.call_after_refresh(self.refit_timeline)
+    def on_results_list_width_changed(self, event: ResultsList.WidthChanged) -> None:
+        self.refit_timeline()  # the strip above the list has the same width
 
 
 def run_app(

@@ -46,7 +46,6 @@ class PanelsMixin:
             self.entity_panel.option_list.focus()
         else:
             self.results_list.focus()
-        self.call_after_refresh(self.refit_timeline)  # the results column changed width
 
     def action_toggle_entities(self) -> None:
         if self.entity_panel.display:

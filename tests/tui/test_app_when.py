@@ -485,3 +485,30 @@ async def test_remapped_timeline_and_sort_keys_work(
         assert app.timeline_strip.selected_periods == (month, month)
         rows = dict((d, k) for k, d in app.key_help())
         assert rows["order of the results: relevance → newest first → oldest first (kept)"] == "f6"
+
+
+async def test_a_wider_strip_gets_finer_periods_without_asking_again(
+    news_backend: SearchBackend, make_app: object
+) -> None:
+    backend = RecordingBackend(news_backend)
+    app = make_app(backend)  # type: ignore[operator]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await _search(pilot, QUERY)
+        strip = app.timeline_strip
+        assert strip.by == "month"
+        asked = len(backend.of("timeline"))
+        await pilot.resize_terminal(300, 30)  # ~123 cells: the 53 weeks of 2023 fit
+        await settle(pilot)
+        assert strip.by == "week"
+        assert sum(n for _k, n in strip.periods) == sum(
+            b.articles for b in news_backend.timeline(QUERY, by="week").buckets
+        )
+        assert len(backend.of("timeline")) == asked  # rolled up again, not counted again
+        # while a period is selected the bars keep their meaning
+        await pilot.press("alt+down")
+        await settle(pilot)
+        selected = strip.selected_periods
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        assert strip.by == "week" and strip.selected_periods == selected

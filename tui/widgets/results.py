@@ -9,6 +9,7 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
+from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -229,11 +230,18 @@ class ResultsList(OptionList):
         self.suggestions: list[str] = []
         self._style = ("written", True)
         self._width = 0
+        self._seen_width = 0
+
+    class WidthChanged(Message):
+        """The list (and so its column) changed width: what sits above it may refit."""
 
     def on_resize(self) -> None:
         # Prompts are cut to the width: rebuild them when it changes.
         if self.results is not None and self.text_width != self._width:
             self.show(self.results, *self._style)
+        if self.size.width != self._seen_width:
+            self._seen_width = self.size.width
+            self.post_message(self.WidthChanged())
 
     @property
     def text_width(self) -> int:
