@@ -246,7 +246,8 @@ def test_url_credentials_in_the_url_and_from_the_environment():
     # a user in the URL takes the password from the environment when it gives none
     assert parse_url("opensearch+https://ann@os.example/news", environ=env).password == "s3cret"
     options = from_env.client_options()
-    assert options["http_auth"] == ("svc", "s3cret") and options["use_ssl"] is True
+    assert options["headers"]["authorization"] == "Basic c3ZjOnMzY3JldA=="  # svc:s3cret
+    assert options["use_ssl"] is True
 
 
 def test_url_tls_options(tmp_path):

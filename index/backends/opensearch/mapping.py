@@ -47,6 +47,7 @@ GAP = "_"  # stands at a position gap in the positional fields
 MAX_RESULT_WINDOW = 1_000_000
 ENTITY_FIELDS = ("person", "place", "organization", "date", "initiative")
 ANALYZER = "g60_terms"
+NODE_LEFT_DELAY = "20s"
 
 _TEXT_POS = {"type": "text", "analyzer": ANALYZER, "index_options": "positions", "norms": True}
 _KEYWORD = {"type": "keyword", "ignore_above": MAX_TERM_CHARS}
@@ -58,6 +59,10 @@ def settings(shards: int, replicas: int) -> dict[str, Any]:
         "number_of_shards": shards,
         "number_of_replicas": replicas,
         "max_result_window": MAX_RESULT_WINDOW,
+        # writes wait for two active copies when there are replicas (see store.Bulk): a
+        # node that left is replaced after 20 s rather than OpenSearch's default minute,
+        # so writes pause for about half a minute instead of failing after one
+        "unassigned.node_left.delayed_timeout": NODE_LEFT_DELAY,
         "analysis": {
             "tokenizer": {
                 ANALYZER: {"type": "whitespace", "max_token_length": MAX_TERM_CHARS},

@@ -292,6 +292,13 @@ class Bulk:
             kind, reason = problems[0]
             if kind == "cluster_block_exception" or "blocked by" in reason:
                 raise readonly_error(self.conn.target, reason)
+            if kind == "unavailable_shards_exception":
+                raise IndexUnavailable(
+                    f"OpenSearch at {self.conn.target.display} could not keep two copies of"
+                    " every write (a node is down?): nothing after the last acknowledged"
+                    " batch was kept; run again when the cluster is green"
+                    " (`g60-reader opensearch status`)"
+                )
             raise IndexUnavailable(
                 f"OpenSearch at {self.conn.target.display} refused {len(problems)} of"
                 f" {len(actions)} writes: {kind}: {reason[:200]}"

@@ -26,6 +26,7 @@ password.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import ssl
@@ -84,7 +85,10 @@ class Target:
             "http_compress": False,
         }
         if self.user is not None:
-            options["http_auth"] = (self.user, self.password or "")
+            # our own header: the client's http_auth encodes as Latin-1, OpenSearch's
+            # security plugin decodes UTF-8 (a password with 'ö' would never match)
+            token = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode()
+            options["headers"] = {"authorization": f"Basic {token}"}
         if self.tls:
             options["use_ssl"] = True
             options["ssl_context"] = self.ssl_context()
