@@ -124,9 +124,20 @@ async def test_the_cluster_view_lists_the_copies_with_lag_credit_and_headline_di
         assert rows[4].endswith(UNDECLARED)
         assert rows[5] == "長三角协同创新大會開幕"
         story_list = screen.story_list
-        inserted = story_list.get_component_rich_style("story--insert")
-        deleted = story_list.get_component_rich_style("story--delete")
+        inserted = story_list.get_component_rich_style("story--insert", partial=True)
+        deleted = story_list.get_component_rich_style("story--delete", partial=True)
         assert inserted.underline and deleted.strike
+        # on the highlighted copy the spans keep the bar's background
+        story_list.highlighted = 1
+        await pilot.pause()
+        headline = widget_lines(story_list)[3]  # copy 2: its second line
+        backgrounds = {
+            style.bgcolor for text, style in headline if text.strip() and style is not None
+        }
+        assert "".join(text for text, _ in headline).strip() == "长三角协同创新大会在嘉兴开幕"
+        assert len(backgrounds) == 1, backgrounds
+        story_list.highlighted = 0
+        await pilot.pause()
         assert styled_runs(story_list, inserted) == ["在嘉兴"]
         assert styled_runs(story_list, deleted) == ["长三角", "协同创新"]
         assert story_list.highlighted == 0  # on the copy r was pressed on

@@ -191,7 +191,7 @@ class ResultsHeader(Static):
         if parts:
             self._scope = Text(
                 display(" · ".join(parts)),
-                style=self.get_component_rich_style("results-header--scope"),
+                style=self.get_component_rich_style("results-header--scope", partial=True),
                 end="",
             )
         self._counts = text
@@ -268,7 +268,7 @@ class ResultsList(OptionList):
             highlight,
             width,
             all_copies=scope is not None and scope.all_copies,
-            reprint_style=self.get_component_rich_style("results--reprints"),
+            reprint_style=self.get_component_rich_style("results--reprints", partial=True),
         )
 
     def show(self, results: ResultSet, script: str, highlight: bool) -> None:

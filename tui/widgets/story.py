@@ -109,7 +109,7 @@ class StoryList(OptionList):
         self.script = "written"
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"story--{name}")
+        return self.get_component_rich_style(f"story--{name}", partial=True)
 
     def member_text(self, index: int, member: StoryMember, first: StoryMember) -> Text:
         """Both lines of one copy."""
