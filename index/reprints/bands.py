@@ -16,8 +16,9 @@ dev articles they return exactly the candidate sets rensa's index returns
 (``python -m tests.bench.reprints libs``). They are rebuilt from the stored signatures in
 about 0.3 s; neither library keeps its index on disk by itself.
 
-New keys wait in a pending list and are merged (one stable sort per band) before the next
-query; removed slots are masked and dropped at the next merge once a quarter is dead.
+New keys wait in a pending list and go into a small sorted tail before the next query; the
+tail is folded into the main arrays once it passes an eighth of them. Removed slots are
+masked and dropped at the next fold once a quarter is dead.
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ _EMPTY_SLOTS = np.empty(0, dtype=np.int32)
 
 
 class BandIndex:
-    """Slots by band key; :meth:`pairs` gives candidate pairs of given slots."""
+    """Slots by band key; :meth:`pairs` gives candidate pairs of given slots.
+
+    Two sorted levels per band, as in a log-structured merge: a large *main* array and a
+    small *tail* that takes new keys (re-sorted on each merge, cheap while small) and is
+    folded into the main array once it passes an eighth of it. Many small ``add`` calls
+    then cost about their own size each, not a sort of the whole archive.
+    """
 
     def __init__(self, num_perm: int, bands: int) -> None:
         if num_perm % bands or num_perm // bands not in (1, 2):
@@ -37,8 +44,9 @@ class BandIndex:
         self.num_perm = num_perm
         self.bands = bands
         self.rows = num_perm // bands
-        self._keys = [_EMPTY_KEYS] * bands
-        self._slots = [_EMPTY_SLOTS] * bands
+        # per level (0: main, 1: tail), per band: sorted keys and their slots
+        self._keys = [[_EMPTY_KEYS] * bands, [_EMPTY_KEYS] * bands]
+        self._slots = [[_EMPTY_SLOTS] * bands, [_EMPTY_SLOTS] * bands]
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []  # (keys (n, bands), slots)
         self._alive = np.zeros(0, dtype=np.bool_)
         self._dead = 0
@@ -82,15 +90,27 @@ class BandIndex:
             else np.empty((0, self.bands), dtype=np.uint64)
         )
         new_slots = np.concatenate([s for _, s in self._pending]) if self._pending else _EMPTY_SLOTS
+        main_size = len(self._keys[0][0])
+        tail_size = len(self._keys[1][0]) + len(new_slots)
+        fold = compact or tail_size * 8 > main_size
         for b in range(self.bands):
-            keys = np.concatenate([self._keys[b], new_keys[:, b]])
-            slots = np.concatenate([self._slots[b], new_slots])
+            keys = [self._keys[1][b], new_keys[:, b]]
+            slots = [self._slots[1][b], new_slots]
+            if fold:
+                keys.insert(0, self._keys[0][b])
+                slots.insert(0, self._slots[0][b])
+            k = np.concatenate(keys)
+            s = np.concatenate(slots)
             if compact:
-                keep = self._alive[slots]
-                keys, slots = keys[keep], slots[keep]
-            order = np.argsort(keys, kind="stable")
-            self._keys[b] = keys[order]
-            self._slots[b] = slots[order]
+                keep = self._alive[s]
+                k, s = k[keep], s[keep]
+            order = np.argsort(k, kind="stable")
+            level = 0 if fold else 1
+            self._keys[level][b] = k[order]
+            self._slots[level][b] = s[order]
+            if fold:
+                self._keys[1][b] = _EMPTY_KEYS
+                self._slots[1][b] = _EMPTY_SLOTS
         self._pending = []
         if compact:
             self._dead = 0
@@ -104,18 +124,21 @@ class BandIndex:
             return np.empty((0, 2), dtype=np.int64)
         qkeys = self.band_keys(sigs)
         found: list[np.ndarray] = []
-        for b in range(self.bands):
-            keys = self._keys[b]
-            lo = np.searchsorted(keys, qkeys[:, b], side="left")
-            hi = np.searchsorted(keys, qkeys[:, b], side="right")
-            counts = hi - lo
-            total = int(counts.sum())
-            if total == 0:
-                continue
-            src = np.repeat(slots, counts)
-            starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
-            other = self._slots[b][starts + np.arange(total)].astype(np.int64)
-            found.append(np.stack([src, other], axis=1))
+        for level in (0, 1):
+            for b in range(self.bands):
+                keys = self._keys[level][b]
+                if not len(keys):
+                    continue
+                lo = np.searchsorted(keys, qkeys[:, b], side="left")
+                hi = np.searchsorted(keys, qkeys[:, b], side="right")
+                counts = hi - lo
+                total = int(counts.sum())
+                if total == 0:
+                    continue
+                src = np.repeat(slots, counts)
+                starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+                other = self._slots[level][b][starts + np.arange(total)].astype(np.int64)
+                found.append(np.stack([src, other], axis=1))
         if not found:
             return np.empty((0, 2), dtype=np.int64)
         pairs = np.concatenate(found)

@@ -31,7 +31,9 @@ import ctypes
 import gc
 import itertools
 import os
+import weakref
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,10 +47,18 @@ from .bands import BandIndex
 from .graph import Components
 from .params import Params
 from .pool import Pool
-from .sketch import DF_BITS, TOKEN_HASH, Prepared, buckets_of, prepare_parallel
+from .sketch import (
+    DF_BITS,
+    TOKEN_HASH,
+    Prepared,
+    buckets_of,
+    can_spawn,
+    new_pool,
+    prepare_parallel,
+)
 from .verify import same_story
 
-PARALLEL_MIN = 4000  # batches at least this large are sketched in worker processes
+PARALLEL_MIN = 2000  # batches at least this large are sketched in worker processes
 _QUERY_CHUNK = 20_000  # slots whose candidate pairs are gathered at once
 
 
@@ -80,6 +90,10 @@ def _rensa_meta() -> dict[str, object]:
         "df_bits": DF_BITS,
         "token_hash": TOKEN_HASH,
     }
+
+
+def _shutdown(pool: ProcessPoolExecutor) -> None:
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _release_memory() -> None:
@@ -160,6 +174,8 @@ class StoryClusters:
         self._graph = Components(self._name)
         self._df: np.ndarray | None = None
         self._index: BandIndex | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_closer: weakref.finalize | None = None
         self.stale = False
         """True when the stored signatures were made by another rensa algorithm (or another
         frequency layout): clusters can be read, but :meth:`add` and :meth:`remove` raise
@@ -253,6 +269,10 @@ class StoryClusters:
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._slot
 
+    def ids(self) -> list[str]:
+        """Every article id known (clustered or not)."""
+        return list(self._slot)
+
     def cluster_of(self, article_id: str) -> str | None:
         """The stable id of the article's story cluster; ``None`` when the article is not
         known or no other article is a copy of it."""
@@ -293,11 +313,12 @@ class StoryClusters:
         source = ((d.article_id, d.text) for d in docs)
         head = list(itertools.islice(source, PARALLEL_MIN))
         workers = self.workers if len(head) >= PARALLEL_MIN else 1
+        pool = self._worker_pool() if workers > 1 and can_spawn() else None
         stream = itertools.chain(head, source)
         new: set[int] = set()
         touched: set[int] = set()
         counted: list[np.ndarray] = []  # units of placed articles, counted in batches
-        for prepared in prepare_parallel(stream, self.params, workers):
+        for prepared in prepare_parallel(stream, self.params, workers, pool=pool):
             old = self._slot.get(prepared[0])
             if old is not None:  # a replacement: the old text leaves first
                 change.count_many(counted, +1)
@@ -346,7 +367,28 @@ class StoryClusters:
         touched |= self._decide(sorted(dirty), skip=set(), once=dirty)
         self._graph.settle(touched)
 
+    def close(self) -> None:
+        """Stop the worker processes, if any were started (they are kept between ``add``
+        calls: starting them costs about a second). The store stays usable."""
+        if self._pool_closer is not None:
+            self._pool_closer()
+        self._pool = None
+        self._pool_closer = None
+
+    def __enter__(self) -> StoryClusters:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- internals --------------------------------------------------------------------
+    def _worker_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = new_pool(self.workers)
+            # shut down with this object, or at exit, whichever comes first
+            self._pool_closer = weakref.finalize(self, _shutdown, self._pool)
+        return self._pool
+
     def _writable(self) -> None:
         if self.stale:
             raise IndexUnavailable(

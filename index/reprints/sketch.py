@@ -232,11 +232,23 @@ def can_spawn() -> bool:
     return bool(path) and os.path.exists(str(path))
 
 
+def new_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` sketching processes (``spawn``: fork would copy the locks of
+    rensa's threads). Starting one costs about a second (imports); keep it for many calls."""
+    ctx = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
+
+
 def prepare_parallel(
-    docs: Iterable[tuple[str, str]], params: Params, workers: int, chunk: int = 400
+    docs: Iterable[tuple[str, str]],
+    params: Params,
+    workers: int,
+    chunk: int = 400,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[Prepared]:
     """:func:`prepare` over ``docs`` in ``workers`` processes (in order, streaming).
 
+    ``pool`` is used when given (see :func:`new_pool`), else one is started for this call.
     At most ``2 * workers`` chunks are in flight, so memory stays flat however many
     documents come. With ``workers <= 1``, when processes cannot be started, or when the
     pool breaks (a worker killed), the rest is prepared in this process.
@@ -246,21 +258,32 @@ def prepare_parallel(
         for part in chunks:
             yield from prepare(part, params)
         return
-    ctx = multiprocessing.get_context("spawn")  # fork would copy rayon's threads' locks
+    if pool is None:
+        with new_pool(workers) as own:
+            yield from _through(own, chunks, params, workers)
+    else:
+        yield from _through(pool, chunks, params, workers)
+
+
+def _through(
+    pool: ProcessPoolExecutor,
+    chunks: Iterator[list[tuple[str, str]]],
+    params: Params,
+    workers: int,
+) -> Iterator[Prepared]:
     in_flight: list[tuple[list[tuple[str, str]], Future[list[Prepared]]]] = []
     broken = False
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init) as pool:
-        for part in chunks:
-            try:
-                in_flight.append((part, pool.submit(_prepare_job, (part, params))))
-            except BrokenProcessPool:
-                in_flight.append((part, _failed()))
-                broken = True
-                break
-            if len(in_flight) >= 2 * workers:
-                yield from _result(*in_flight.pop(0), params)
-        for part, fut in in_flight:
-            yield from _result(part, fut, params)
+    for part in chunks:
+        try:
+            in_flight.append((part, pool.submit(_prepare_job, (part, params))))
+        except (BrokenProcessPool, RuntimeError):  # broken, or shut down
+            in_flight.append((part, _failed()))
+            broken = True
+            break
+        if len(in_flight) >= 2 * workers:
+            yield from _result(*in_flight.pop(0), params)
+    for part, fut in in_flight:
+        yield from _result(part, fut, params)
     if broken:
         for part in chunks:
             yield from prepare(part, params)
@@ -289,6 +312,7 @@ __all__ = [
     "chars_of",
     "counts_of",
     "level_of",
+    "new_pool",
     "pack",
     "prepare",
     "prepare_parallel",

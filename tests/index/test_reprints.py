@@ -503,3 +503,55 @@ def test_bands_need_one_or_two_rows() -> None:
         Params(num_perm=64, bands=16)
     with pytest.raises(ValueError):
         Params(num_perm=64, bands=24)
+
+
+def test_band_index_finds_exactly_the_pairs_sharing_a_band() -> None:
+    """Against brute force, over many small adds (tail levels and folds) and removals."""
+    import numpy as np
+
+    from g60_reader.index.reprints.bands import BandIndex
+
+    rng = np.random.default_rng(9)
+    index = BandIndex(8, 4)
+    n = 600
+    # few distinct values, so that bands collide often
+    sigs = rng.integers(0, 6, size=(n, 8), dtype=np.uint32)
+    alive = np.zeros(n, dtype=bool)
+    for start in range(0, n, 37):
+        part = np.arange(start, min(n, start + 37))
+        index.add(part, sigs[part])
+        alive[part] = True
+        if start % 3 == 0:
+            gone = rng.choice(np.flatnonzero(alive), size=5, replace=False)
+            index.remove(gone)
+            alive[gone] = False
+        query = np.flatnonzero(alive)[:50]
+        got = {tuple(p) for p in index.pairs(query, sigs[query]).tolist()}
+        keys = index.band_keys(sigs)
+        want = {
+            (int(q), int(o))
+            for q in query
+            for o in np.flatnonzero(alive & (keys == keys[q]).any(axis=1))
+            if o != q
+        }
+        assert got == want
+    assert len(index) == int(alive.sum())
+
+
+def test_worker_processes_are_kept_between_calls_and_closed(
+    corpus: list[StoryDoc], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clusters_module, "PARALLEL_MIN", 10)
+    serial = StoryClusters.open(None, workers=1)
+    serial.add(corpus)
+    with StoryClusters.open(None, workers=2) as sc:
+        sc.add(corpus[:40])
+        pool = sc._pool
+        assert pool is not None
+        sc.add(corpus[40:])
+        assert sc._pool is pool  # the same processes did the second batch
+        assert _partition(sc) == _partition(serial)
+    assert sc._pool is None
+    sc.add([StoryDoc(f"late{i}", "", d.text) for i, d in enumerate(corpus[:12])])
+    assert sc._pool is not None  # a closed store starts workers again when it needs them
+    sc.close()
