@@ -31,7 +31,7 @@ Everything is packed into one ``uint32`` array per article (about 0.5 KB for an 
 
 Cost per article of 1,150 content characters, CPU on one core (measured with other jobs on
 the machine): text 175 µs (:mod:`.text`), shingle hashes 25 µs, signature 13 µs, unit
-hashes and sampling 45 µs: about 260 µs. Batches of 4,000 or more are prepared in worker
+hashes and sampling 45 µs: about 260 µs. Batches of 2,000 or more are prepared in worker
 processes (:func:`prepare_parallel`).
 """
 
