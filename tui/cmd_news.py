@@ -168,29 +168,6 @@ def outlets_command(
     console.print(table)
 
 
-def _lag(first: str | None, other: str | None) -> str:
-    """How long after the first copy another one appeared ("+1 d", "+3 h", "same day")."""
-    import datetime as dt
-
-    if not first or not other:
-        return "?"
-    try:
-        a, b = dt.datetime.fromisoformat(first), dt.datetime.fromisoformat(other)
-    except ValueError:
-        return "?"
-    if (a.tzinfo is None) != (b.tzinfo is None):
-        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
-    seconds = (b - a).total_seconds()
-    if len(first) <= 10 or len(other) <= 10:  # a date without a time: days only
-        days = (b.date() - a.date()).days
-        return "same day" if days == 0 else f"+{days} d"
-    if seconds < 3600:
-        return f"+{max(0, round(seconds / 60))} min"
-    if seconds < 86400 * 2:
-        return f"+{round(seconds / 3600)} h"
-    return f"+{round(seconds / 86400)} d"
-
-
 @click.command("reprints")
 @click.argument("query", required=False, default="")
 @filter_options
@@ -211,7 +188,7 @@ def reprints_command(
     from rich.text import Text
 
     from g60_reader.index.errors import BackendError
-    from g60_reader.tui.widgets.rendering import display_date
+    from g60_reader.tui.widgets.rendering import display_date, lag
 
     prepared = prepared_query(query, since, until, outlets)
     backend = open_existing(backend_url, index_dir)
@@ -256,7 +233,7 @@ def reprints_command(
         for k, m in enumerate(story.members):
             line = Text("  ")
             line.append(f"{display_date(m.published) or '(undated)':16}", style="dim")
-            line.append(" first    " if k == 0 else f" {_lag(first.published, m.published):8} ")
+            line.append(" first    " if k == 0 else f" {lag(first.published, m.published):8} ")
             line.append(m.outlet or "(unknown outlet)")
             if m.source_credit:
                 line.append(f"  来源 {m.source_credit}", style="green")

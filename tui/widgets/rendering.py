@@ -181,3 +181,26 @@ def printable(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def lag(first: str | None, other: str | None) -> str:
+    """How long after the first copy another one appeared ("+1 d", "+3 h", "same day")."""
+    import datetime as dt
+
+    if not first or not other:
+        return "?"
+    try:
+        a, b = dt.datetime.fromisoformat(first), dt.datetime.fromisoformat(other)
+    except ValueError:
+        return "?"
+    if (a.tzinfo is None) != (b.tzinfo is None):
+        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    seconds = (b - a).total_seconds()
+    if len(first) <= 10 or len(other) <= 10:  # a date without a time: days only
+        days = (b.date() - a.date()).days
+        return "same day" if days == 0 else f"+{days} d"
+    if seconds < 3600:
+        return f"+{max(0, round(seconds / 60))} min"
+    if seconds < 86400 * 2:
+        return f"+{round(seconds / 3600)} h"
+    return f"+{round(seconds / 86400)} d"

@@ -37,8 +37,7 @@ from textual.widgets.option_list import Option
 
 from g60_reader.corpus.fold import fold
 from g60_reader.index.contract import Story, StoryMember
-from g60_reader.tui.cmd_news import _lag as lag
-from g60_reader.tui.widgets.rendering import display, display_date
+from g60_reader.tui.widgets.rendering import display, display_date, lag
 
 DiffSpan = tuple[int, int, str]  # (start, end, "insert" | "delete") in the merged text
 
