@@ -328,3 +328,28 @@ def test_a_second_backend_sees_the_same_index(backend, room):
     assert other.exists()
     assert hit_set(other, "长三角") == hit_set(backend, "长三角")
     assert other.stats().articles == 6
+
+
+def test_a_killed_writer_leaves_the_lexicon_to_be_counted_again(opensearch_url, backend, room):
+    reference = memory_twin()
+    both(backend, reference, paths=[room])
+    index = backend.target.index
+    client = raw_client(opensearch_url)
+    try:  # as a writer killed mid-run leaves it: the mark set, the counts off
+        client.update(index=index, id="meta", body={"doc": {"lexicon_dirty": True}})
+        client.index(
+            index=index,
+            id="w|举行",
+            body={"kind": "lex", "word": "举行", "keys": ["juxing", "jx"], "df": 999},
+        )
+        client.delete(index=index, id="w|嘉兴", refresh=True)
+    finally:
+        client.close()
+    assert backend.expand_pinyin("jx") == ["举行"]
+    (room / "late.txt").write_text("嘉善新闻\n\n嘉善县举办招商会。\n", encoding="utf-8")
+    both(backend, reference, paths=[room])  # the next writer counts every word again
+    for key in ("jx", "jiaxing", "juxing", "jiashan", "shuzi"):
+        assert backend.expand_pinyin(key) == reference.expand_pinyin(key), key
+    with backend.conn.call("test") as os_client:
+        meta = os_client.get(index=index, id="meta")["_source"]
+    assert meta["lexicon_dirty"] is False

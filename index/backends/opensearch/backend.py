@@ -83,7 +83,7 @@ from .documents import (
     src_of,
     valid_entities,
 )
-from .ingest import Batch, Catalog, Info, Writer, lead_flags
+from .ingest import Batch, Catalog, Info, Writer, lead_flags, lexicon_dirty
 from .lock import HEARTBEAT_SECONDS, LEASE_SECONDS, WriterLock
 from .mapping import MAPPING_VERSION
 from .translate import to_dsl
@@ -783,23 +783,29 @@ class OpenSearchBackend:
     def _writer(self, fresh: bool, complete: bool) -> Writer:
         bulk = store.Bulk(self.conn, store.replicas_of(self.conn))
         catalog = Catalog(self.conn, complete=complete or fresh)
-        return Writer(self.conn, catalog, Batch(self.conn, bulk, fresh))
+        writer = Writer(self.conn, catalog, Batch(self.conn, bulk, fresh))
+        # a writer died while changing the lexicon: this one counts every word again
+        writer.recount_lexicon = not fresh and lexicon_dirty(self.conn)
+        return writer
 
     def _finish(self, writer: Writer) -> None:
-        """Settle copies and leads, write the rest, stamp and refresh."""
+        """Settle copies and leads, write the rest and the lexicon, stamp and refresh."""
         writer.settle()
         writer.fix_leads()
         writer.batch.flush()
+        store.refresh(self.conn)
+        writer.batch.write_lexicon(recount=writer.recount_lexicon)
         writer.batch.bulk.run(
             [
                 {
-                    "_op_type": "index",
+                    "_op_type": "update",
                     "_id": META_ID,
-                    "_source": {
+                    "doc": {
                         "kind": "meta",
                         "updated": time.time(),
                         "mapping_version": MAPPING_VERSION,
                     },
+                    "doc_as_upsert": True,
                 }
             ]
         )

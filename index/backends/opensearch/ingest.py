@@ -7,15 +7,20 @@ exact duplicates), for ``add_or_update``/``delete`` only those it asks about. It
 everything in Python, in file order, so the result does not depend on how many worker
 processes analysed the files, and queues the documents in a :class:`Batch`.
 
-A batch is written in three steps, each acknowledged before the next: (1) paragraph
-documents (new, replaced, deleted), (2) the pinyin lexicon's counts for the Han words of
-those paragraphs, (3) the article documents. An article document is what says "this file
-is indexed with this hash", so an interruption between batches (``cancel``, Ctrl-C) leaves
-every earlier batch complete and the next run skips exactly those files; a writer killed
-inside a batch leaves at worst paragraphs of files the next run indexes again (same
-document ids: they are overwritten). The lexicon's counts are exact deltas: before step 1
-the batch reads the Han words of every paragraph document it is about to replace or
-delete (one ``mget``), so rewriting a paragraph left by a killed run is not counted twice.
+A batch is written in two steps, each acknowledged before the next: (1) paragraph
+documents (new, replaced, deleted), (2) the article documents. An article document is
+what says "this file is indexed with this hash", so an interruption between batches
+(``cancel``, Ctrl-C) leaves every earlier batch complete and the next run skips exactly
+those files; a writer killed inside a batch leaves at worst paragraphs of files the next
+run indexes again (same document ids: they are overwritten).
+
+The pinyin lexicon (``lex`` documents: Han word -> paragraphs holding it -> pinyin keys)
+changes by exact deltas: each batch reads the Han words of every paragraph document it is
+about to replace or delete (one ``mget``), the run adds them up and writes each changed
+word once, at the end (rewriting the common words at every batch cost more than the
+paragraphs). While a run is under way the index's ``meta`` document says
+``lexicon_dirty``; a writer that finds it set (its predecessor was killed) counts every
+word again from the paragraphs (a composite aggregation) instead of trusting the deltas.
 
 Exact duplicates follow the reference (the memory backend): the first article of a text
 key stays the original, later ones become copies (an article document with ``copy_of``
@@ -44,6 +49,7 @@ from g60_reader.index.results import earliest_first
 from . import store
 from .client import Connection
 from .documents import (
+    META_ID,
     AnalysedArticle,
     FileResult,
     analyse_article,
@@ -216,9 +222,11 @@ class Batch:
         self.art_writes: dict[str, dict[str, Any]] = {}
         self.art_deletes: set[str] = set()
         self.updates: dict[str, dict[str, Any]] = {}  # partial updates after the writes
-        self.plus: Counter[str] = Counter()
+        self.plus: Counter[str] = Counter()  # the run's paragraph counts of Han words
+        self.minus: Counter[str] = Counter()
         self.bytes = 0
         self.written: set[str] = set()  # articles whose paragraphs this writer wrote
+        self.marked = False  # the lexicon is marked as being changed
 
     def write_paragraph(self, doc_id: str, source: dict[str, Any]) -> None:
         self.para_deletes.discard(doc_id)
@@ -275,13 +283,15 @@ class Batch:
     def flush(self) -> None:
         if self.empty():
             return
-        minus: Counter[str] = Counter()
         replaced = list(self.para_deletes) + list(self.para_writes)
         if self.fresh:  # only what this writer wrote before can be there
             replaced = [i for i in replaced if _aid_of(i) in self.written]
         if replaced:
             for doc in store.mget(self.conn, replaced, ["han"]).values():
-                minus.update(doc.get("han") or ())
+                self.minus.update(doc.get("han") or ())
+        if not self.marked and (self.para_writes or self.para_deletes):
+            mark_lexicon(self.bulk, dirty=True)
+            self.marked = True
         actions: list[dict[str, Any]] = [
             {"_op_type": "delete", "_id": doc_id} for doc_id in sorted(self.para_deletes)
         ]
@@ -291,7 +301,6 @@ class Batch:
         ]
         self.bulk.run(actions)
         self.written.update(_aid_of(i) for i in self.para_writes)
-        self._lexicon(self.plus, minus)
         actions = [{"_op_type": "delete", "_id": doc_id} for doc_id in sorted(self.art_deletes)]
         actions += [
             {"_op_type": "index", "_id": doc_id, "_source": source}
@@ -306,37 +315,93 @@ class Batch:
         )
         self.para_writes, self.para_deletes = {}, set()
         self.art_writes, self.art_deletes, self.updates = {}, set(), {}
-        self.plus = Counter()
         self.bytes = 0
 
-    def _lexicon(self, plus: Counter[str], minus: Counter[str]) -> None:
-        """Apply the paragraph counts of Han words to their lexicon documents."""
-        delta: Counter[str] = Counter()
-        delta.update(plus)
-        delta.subtract(minus)
-        words = [w for w, n in delta.items() if n]
-        if not words:
-            return
-        stored = store.mget(self.conn, [word_doc_id(w) for w in words], ["df", "keys"])
+    def write_lexicon(self, recount: bool) -> None:
+        """Apply the run's counts to the lexicon documents (after the last flush), or,
+        when an earlier writer died with the lexicon marked, count every word again."""
+        if recount:
+            recount_lexicon(self.conn, self.bulk)
+        else:
+            delta: Counter[str] = Counter()
+            delta.update(self.plus)
+            delta.subtract(self.minus)
+            apply_lexicon(self.conn, self.bulk, {w: n for w, n in delta.items() if n})
+        self.plus, self.minus = Counter(), Counter()
+        if self.marked or recount:
+            mark_lexicon(self.bulk, dirty=False)
+            self.marked = False
+
+
+def mark_lexicon(bulk: store.Bulk, dirty: bool) -> None:
+    """Record in the index that a writer is changing the lexicon (cleared at its end)."""
+    bulk.run(
+        [
+            {
+                "_op_type": "update",
+                "_id": META_ID,
+                "doc": {"kind": "meta", "lexicon_dirty": dirty},
+                "doc_as_upsert": True,
+            }
+        ]
+    )
+
+
+def lexicon_dirty(conn: Connection) -> bool:
+    found = store.mget(conn, [META_ID], ["lexicon_dirty"]).get(META_ID) or {}
+    return bool(found.get("lexicon_dirty"))
+
+
+def apply_lexicon(conn: Connection, bulk: store.Bulk, delta: dict[str, int]) -> None:
+    """Add ``delta`` (word -> paragraphs) to the lexicon documents."""
+    words = sorted(delta)
+    for start in range(0, len(words), store.MGET_CHUNK):
+        chunk = words[start : start + store.MGET_CHUNK]
+        stored = store.mget(conn, [word_doc_id(w) for w in chunk], ["df", "keys"])
         actions: list[dict[str, Any]] = []
-        for word in words:
+        for word in chunk:
             old = stored.get(word_doc_id(word))
             df = (old.get("df", 0) if old else 0) + delta[word]
-            if df <= 0:
-                if old is not None:
-                    actions.append({"_op_type": "delete", "_id": word_doc_id(word)})
-                continue
-            keys = old.get("keys") if old else None
-            if keys is None:
-                keys = list(pinyin.keys(word))
-            actions.append(
-                {
-                    "_op_type": "index",
-                    "_id": word_doc_id(word),
-                    "_source": {"kind": "lex", "word": word, "keys": keys, "df": df},
-                }
-            )
-        self.bulk.run(actions)
+            actions.append(_lexicon_action(word, df, old))
+        bulk.run([a for a in actions if a is not None])
+
+
+def _lexicon_action(word: str, df: int, old: dict[str, Any] | None) -> dict[str, Any] | None:
+    if df <= 0:
+        return None if old is None else {"_op_type": "delete", "_id": word_doc_id(word)}
+    keys = (old or {}).get("keys")
+    if keys is None:
+        keys = list(pinyin.keys(word))
+    return {
+        "_op_type": "index",
+        "_id": word_doc_id(word),
+        "_source": {"kind": "lex", "word": word, "keys": keys, "df": df},
+    }
+
+
+def recount_lexicon(conn: Connection, bulk: store.Bulk) -> None:
+    """Every word's paragraph count from the paragraphs themselves (a composite
+    aggregation over ``han``), written over the lexicon."""
+    counts = {
+        key["han"]: n
+        for key, n in store.composite(conn, {"term": {"kind": "p"}}, [("han", "han")])
+        if key["han"] is not None
+    }
+    stored = {
+        doc["word"]: doc
+        for doc in store.scan(conn, {"term": {"kind": "lex"}}, ["word", "df", "keys"], ["word"])
+    }
+    actions = []
+    for word in sorted(set(counts) | set(stored)):
+        old = stored.get(word)
+        df = counts.get(word, 0)
+        if old is not None and old.get("df") == df:
+            continue
+        action = _lexicon_action(word, df, old)
+        if action is not None:
+            actions.append(action)
+    for start in range(0, len(actions), 5000):
+        bulk.run(actions[start : start + 5000])
 
 
 def _copy_order(info: Info) -> tuple[str, str]:
@@ -355,6 +420,7 @@ class Writer:
     touched_clusters: set[str] = field(default_factory=set)
     orphaned: set[str] = field(default_factory=set)  # text keys whose original changed
     next_seq: int | None = None
+    recount_lexicon: bool = False
 
     def new_seq(self) -> int:
         """The next place in indexing order (after every stored article's)."""

@@ -111,6 +111,7 @@ def mappings() -> dict[str, Any]:
         "df": {"type": "integer"},
         # the index's state
         "updated": {"type": "double"},
+        "lexicon_dirty": {"type": "boolean"},
         "mapping_version": {"type": "integer"},
     }
     for etype in ENTITY_FIELDS:
