@@ -14,6 +14,6 @@ def story_doc(article: Article) -> StoryDoc:
 
 def cluster_articles(articles: Iterable[Article]) -> dict[str, str]:
     """``{article id: cluster id}`` of every article with at least one other copy."""
-    engine = StoryClusters.open(None)
-    engine.add(story_doc(a) for a in articles)
-    return {aid: cid for cid, members in engine.clusters(min_size=2) for aid in members}
+    with StoryClusters.open(None) as engine:
+        engine.add(story_doc(a) for a in articles)
+        return {aid: cid for cid, members in engine.clusters(min_size=2) for aid in members}

@@ -77,40 +77,70 @@ def cluster_stories(backend, *, progress: Progress | None = None, cancel=None) -
             stored, hashes, clusters = None, {}, {}
         engine = StoryClusters.open(index_dir / ENGINE_NAME)
         if engine.stale or stored is None:  # other hashing, or a run that never finished
+            engine.close()
             engine = StoryClusters(engine.path, engine.params, engine.workers)
             hashes, clusters = {}, {}
-        before = {aid: cid for cid, members in clusters.items() for aid in members}
-        known = set(hashes)
-        gone = known - set(current)
-        if gone:
-            engine.remove(gone)
-        # new articles, and articles whose text changed since they were clustered
-        new = [aid for aid, h in current.items() if hashes.get(aid) != h]
+        try:
+            return _run(
+                engine,
+                backend,
+                view.searcher,
+                current,
+                hashes,
+                clusters,
+                index_dir=index_dir,
+                progress=progress,
+                cancel=cancel,
+            )
+        finally:
+            engine.close()  # (its worker processes)
+
+
+def _run(
+    engine: StoryClusters,
+    backend,
+    searcher,
+    current: dict[str, str],
+    hashes: dict[str, str],
+    clusters: dict[str, list[str]],
+    *,
+    index_dir: Path,
+    progress: Progress | None,
+    cancel,
+) -> int:
+    """One run over an open engine: forget, add, save; the clusters for the readers."""
+    before = {aid: cid for cid, members in clusters.items() for aid in members}
+    known = set(hashes)
+    gone = known - set(current)
+    if gone:
+        engine.remove(gone)
+    # new articles, and articles whose text changed since they were clustered
+    new = [aid for aid, h in current.items() if hashes.get(aid) != h]
+    if progress:
+        progress(0, len(new), "")
+    if len(new) > SCAN_ABOVE:
+        docs = _scan(searcher, set(new))
+    else:
+        docs = (doc for doc in (_text(backend, aid) for aid in new) if doc is not None)
+    done = 0
+    while True:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("story clustering cancelled")
+        batch = [doc for _n, doc in zip(range(READ_BATCH), docs, strict=False)]
+        if not batch:
+            break
+        engine.add(batch)
+        done += len(batch)
         if progress:
-            progress(0, len(new), "")
-        if len(new) > SCAN_ABOVE:
-            docs = _scan(view.searcher, set(new))
-        else:
-            docs = (doc for doc in (_text(backend, aid) for aid in new) if doc is not None)
-        done = 0
-        while True:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("story clustering cancelled")
-            batch = [doc for _n, doc in zip(range(READ_BATCH), docs, strict=False)]
-            if not batch:
-                break
-            engine.add(batch)
-            done += len(batch)
-            if progress:
-                progress(done, len(new), "")
-        engine.save()
-        stories = {
-            "clusters": {cid: members for cid, members in engine.clusters(min_size=2)},
-            "hashes": current,
-        }
-        tmp = index_dir / f"{STORIES_NAME}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(stories, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, index_dir / STORIES_NAME)
-        after = {aid: cid for cid, members in stories["clusters"].items() for aid in members}
-        ids = set(before) | set(after)
-        return sum(1 for aid in ids if before.get(aid) != after.get(aid))
+            progress(done, len(new), "")
+    engine.save()
+    stories = {
+        "clusters": {cid: members for cid, members in engine.clusters(min_size=2)},
+        "hashes": current,
+    }
+    tmp = index_dir / f"{STORIES_NAME}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(stories, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, index_dir / STORIES_NAME)
+    after = {aid: cid for cid, members in stories["clusters"].items() for aid in members}
+    ids = set(before) | set(after)
+    return sum(1 for aid in ids if before.get(aid) != after.get(aid))
