@@ -134,13 +134,11 @@ def _run(
         if progress:
             progress(done, len(new), "")
     engine.save()
-    stories = {
-        "clusters": {cid: members for cid, members in engine.clusters(min_size=2)},
-        "hashes": current,
-    }
+    found = {cid: members for cid, members in engine.clusters(min_size=2)}
+    stories = {"clusters": found, "hashes": current}
     tmp = index_dir / f"{STORIES_NAME}.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(stories, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, index_dir / STORIES_NAME)
-    after = {aid: cid for cid, members in stories["clusters"].items() for aid in members}
+    after = {aid: cid for cid, members in found.items() for aid in members}
     ids = set(before) | set(after)
     return sum(1 for aid in ids if before.get(aid) != after.get(aid))
