@@ -353,3 +353,79 @@ def test_a_killed_writer_leaves_the_lexicon_to_be_counted_again(opensearch_url, 
     with backend.conn.call("test") as os_client:
         meta = os_client.get(index=index, id="meta")["_source"]
     assert meta["lexicon_dirty"] is False
+
+
+def _wire(root: Path) -> Path:
+    """One wire story three times (retitled, trimmed, credited, one in Traditional) and
+    an unrelated article."""
+    from g60_reader.corpus.fold import to_traditional
+
+    root.mkdir(parents=True)
+    story = [
+        "6月1日，长三角G60科创走廊联席会议在嘉兴召开，九城市代表出席会议并签署合作协议。",
+        "会议审议通过了科创走廊年度工作要点，提出加快建设产业协同创新中心和人才服务平台。",
+        "与会代表表示，将推动重大科技基础设施共建共享，支持企业跨区域布局研发机构和生产基地。",
+        "会议还发布了科技成果转化平台建设方案，计划三年内服务企业超过一万家，促进成果落地。",
+        "下一步，各城市将围绕集成电路、生物医药、人工智能等产业链深化合作，共同培育产业集群。",
+    ]
+    versions = [
+        ("长三角G60科创走廊联席会议召开", "2023年6月1日　新华网", story, ""),
+        ("科创走廊联席会议在嘉兴召开", "2023年6月1日　澎湃新闻", story[:4], "（来源：新华网）"),
+        ("G60科創走廊聯席會議召開", "2023年6月2日　人民网", story[1:], "（责任编辑：王芳）"),
+    ]
+    for n, (title, line, paras, tail) in enumerate(versions):
+        text = "\n".join([title, line, *paras, *([tail] if tail else [])]) + "\n"
+        (root / f"story-{n}.txt").write_text(to_traditional(text) if n == 2 else text, "utf-8")
+    (root / "other.txt").write_text(
+        "金华新闻\n2023年6月3日　金华日报\n金华市举办数字经济招商推介会，签约项目二十个。\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_stories_follow_deletions_and_updates(backend, tmp_path):
+    root = _wire(tmp_path / "wire")
+    reference = memory_twin()
+    for b in (backend, reference):
+        b.update([root], procs=1)
+        assert b.cluster_stories() == 3
+    queries = ["科创走廊", "人工智能", "title:聯席會議", "数字经济", "嘉兴"]
+
+    def agree() -> None:
+        got, want = backend.stories(), reference.stories()
+        assert [[m.article_id for m in s.members] for s in got] == [
+            [m.article_id for m in s.members] for s in want
+        ]
+        for q in queries:
+            for options in ({}, {"all_copies": True}):
+                assert hit_set(backend, q, **options) == hit_set(reference, q, **options), q
+            got_hits = {(h.article_id, h.reprints) for h in backend.search(q, pagelen=50).hits}
+            want_hits = {(h.article_id, h.reprints) for h in reference.search(q, pagelen=50).hits}
+            assert got_hits == want_hits, q
+
+    agree()
+    (story,) = backend.stories()
+    assert [m.outlet for m in story.members] == ["新华网", "澎湃新闻", "人民網"]  # as written
+    collapsed = backend.search("科创走廊", pagelen=50).hits
+    assert {h.article_id for h in collapsed} == {story.members[0].article_id}
+    assert {h.reprints for h in collapsed} == {2}
+
+    # re-dated (in the dateline and the text): still in the story, no longer first
+    (root / "story-0.txt").write_text(
+        (root / "story-0.txt").read_text("utf-8").replace("6月1日", "6月5日"), "utf-8"
+    )
+    for b in (backend, reference):
+        assert b.update([root], procs=1).updated == 1
+    agree()
+    assert backend.stories()[0].members[-1].outlet == "新华网"
+
+    first = backend.stories()[0].members[0].article_id
+    for b in (backend, reference):
+        assert b.delete([first]) == 1
+    agree()
+    assert len(backend.stories()[0].members) == 2
+    second = backend.stories()[0].members[0].article_id
+    for b in (backend, reference):
+        assert b.delete([second]) == 1
+    agree()
+    assert backend.stories() == [] and backend.search("科创走廊").total > 0  # alone: shown

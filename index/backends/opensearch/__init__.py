@@ -12,7 +12,7 @@ modules, one idea each:
 - :mod:`.documents` — articles and paragraphs as documents (the analysis);
 - :mod:`.translate` — the query tree as query DSL;
 - :mod:`.store` — index creation, version checks, scans, checked bulk writes;
-- :mod:`.ingest` — the writer: catalog, batches, exact duplicates, reprint leads;
+- :mod:`.ingest` — the writer: catalog, batches, exact duplicates, story ranks;
 - :mod:`.lock` — one writer at a time: a lease in a lock document;
 - :mod:`.backend` — :class:`~.backend.OpenSearchBackend`, the whole contract;
 - :mod:`.cluster` — a local cluster for trying it (``g60-reader opensearch start``).

@@ -22,7 +22,7 @@ index has several). The pinyin lexicon lives in the index (``lex`` documents):
 
 Writing
 -------
-:mod:`.ingest` (catalog, batches, duplicates, leads) under the lease of :mod:`.lock`; files
+:mod:`.ingest` (catalog, batches, duplicates, story ranks) under the lease of :mod:`.lock`; files
 are read and analysed in worker processes (``spawn``) and written in file order.
 
 Errors are the contract's (:mod:`.client`); a query the server refuses becomes
@@ -83,7 +83,7 @@ from .documents import (
     src_of,
     valid_entities,
 )
-from .ingest import Batch, Catalog, Info, Writer, lead_flags, lexicon_dirty
+from .ingest import Batch, Catalog, Info, Writer, lexicon_dirty, story_ranks
 from .lock import HEARTBEAT_SECONDS, LEASE_SECONDS, WriterLock
 from .mapping import MAPPING_VERSION
 from .translate import to_dsl
@@ -187,7 +187,8 @@ class OpenSearchBackend:
         self._ready_ok = False
         self._shards: int | None = None
         self._cache_lock = threading.Lock()
-        self._counts: dict[tuple, tuple[float, int, int, int]] = {}
+        # (query, filters, all_copies) -> (time, total, articles, undated, story clause)
+        self._counts: dict[tuple, tuple[float, int, int, int, Any]] = {}
         self._pinyin: dict[tuple[str, int], tuple[float, list[str]]] = {}
 
     # -- state ---------------------------------------------------------------------------
@@ -301,14 +302,18 @@ class OpenSearchBackend:
         result.terms = parsed.terms
         dsl = to_dsl(parsed.query)
         clauses = [_PARAGRAPHS, *_filter_clauses(filters)]
-        must_not = [] if all_copies else [{"term": {"lead": False}}]
-        query_dsl = {"bool": {"must": [dsl], "filter": clauses, "must_not": must_not}}
         cache_key = (result.query, filters, all_copies)
         now = time.monotonic()
         with self._cache_lock:
             cached = self._counts.get(cache_key)
         if cached is not None and now - cached[0] > COUNT_CACHE_SECONDS:
             cached = None
+        keep = None
+        if not all_copies:
+            keep = cached[4] if cached is not None else self._one_per_story(dsl, clauses)
+            if keep is not None:
+                clauses = [*clauses, keep]
+        query_dsl = {"bool": {"must": [dsl], "filter": clauses}}
         body: dict[str, Any] = {
             "query": query_dsl,
             "from": (page - 1) * pagelen,
@@ -340,9 +345,15 @@ class OpenSearchBackend:
             with self._cache_lock:
                 if len(self._counts) > 256:
                     self._counts.clear()
-                self._counts[cache_key] = (now, result.total, result.articles, result.undated)
+                self._counts[cache_key] = (
+                    now,
+                    result.total,
+                    result.articles,
+                    result.undated,
+                    keep,
+                )
         else:
-            _, _total, result.articles, result.undated = cached
+            _, _total, result.articles, result.undated, _kept = cached
         hits = found["hits"]["hits"]
         reprints = self._reprints({h["_source"].get("cluster") for h in hits} - {None})
         for h in hits:
@@ -351,6 +362,39 @@ class OpenSearchBackend:
             result.suggestions = self._suggest(result.query, parsed.words)
         result.elapsed_ms = (time.perf_counter() - t0) * 1000
         return result
+
+    def _one_per_story(
+        self, dsl: dict[str, Any], clauses: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """The clause that keeps, of each story with matching paragraphs, the earliest
+        member that matches (the reference's collapse); ``None`` when no story matches.
+
+        One composite aggregation over the stories among the matches, with the lowest
+        rank (``crank``) of each: the paragraphs kept are those of articles outside any
+        story and those whose ``ckey`` (``<cluster>#<rank>``) is one of the winners."""
+        query = {"bool": {"must": [dsl], "filter": [*clauses, {"exists": {"field": "crank"}}]}}
+        winners = [
+            f"{b['key']['cluster']}#{int(b['best']['value'])}"
+            for b in store.composite_buckets(
+                self.conn,
+                query,
+                [("cluster", "cluster")],
+                aggs={"best": {"min": {"field": "crank"}}},
+            )
+            if b["key"]["cluster"] is not None and b["best"]["value"] is not None
+        ]
+        if not winners:
+            return None
+        chunks = [winners[i : i + 60_000] for i in range(0, len(winners), 60_000)]
+        return {
+            "bool": {
+                "should": [
+                    {"bool": {"must_not": [{"exists": {"field": "crank"}}]}},
+                    *({"terms": {"ckey": chunk}} for chunk in chunks),
+                ],
+                "minimum_should_match": 1,
+            }
+        }
 
     def _undated(self, dsl: dict[str, Any], filters: Filters | None) -> int:
         """Matching articles left out by a date filter because their date is unknown."""
@@ -789,9 +833,9 @@ class OpenSearchBackend:
         return writer
 
     def _finish(self, writer: Writer) -> None:
-        """Settle copies and leads, write the rest and the lexicon, stamp and refresh."""
+        """Settle copies and story ranks, write the rest and the lexicon, stamp, refresh."""
         writer.settle()
-        writer.fix_leads()
+        writer.fix_ranks()
         writer.batch.flush()
         store.refresh(self.conn)
         writer.batch.write_lexicon(recount=writer.recount_lexicon)
@@ -1047,15 +1091,15 @@ class OpenSearchBackend:
                 cluster = found.get(info.aid)
                 if cluster:
                     groups.setdefault(cluster, []).append(info)
-            leads: dict[str, bool] = {}
+            ranks: dict[str, int | None] = {}
             for members in groups.values():
-                leads.update(lead_flags(members))
+                ranks.update(story_ranks(members))
             changed = 0
             for n, info in enumerate(originals, start=1):
                 cluster = found.get(info.aid) or None
                 if info.cluster != cluster:
                     changed += 1
-                writer.set_cluster(info, cluster, leads.get(info.aid, True))
+                writer.set_cluster(info, cluster, ranks.get(info.aid))
                 if writer.batch.full():
                     writer.batch.flush()
                 if progress and n % 1000 == 0:

@@ -1,4 +1,4 @@
-"""Writing articles: the catalog of stored articles, batches, exact duplicates, leads.
+"""Writing articles: the catalog of stored articles, batches, exact duplicates, story ranks.
 
 The writer (one at a time, under the lease of :mod:`.lock`) keeps a :class:`Catalog` of
 the article documents it may touch: for ``update`` all of them, read once at the start
@@ -31,8 +31,10 @@ at the end of the run.
 
 Reprint clusters: an article re-indexed by ``update`` keeps its cluster (``add_or_update``
 drops it, as the reference does); whenever a cluster loses or changes a member the
-``lead`` flags of its members (the earliest shows the story in results) are recomputed
-(:meth:`Writer.fix_leads`).
+ranks of its members are recomputed (:meth:`Writer.fix_ranks`): ``crank`` is an
+article's place in its story, earliest first, and ``ckey`` is ``<cluster>#<rank>``, so
+that a search can keep, per story, only the earliest copy that matches (see
+:mod:`.backend`). An article alone in its cluster has no rank: it is no story.
 """
 
 from __future__ import annotations
@@ -71,11 +73,14 @@ ARTICLE_FIELDS = [
     "paras",
     "pub",
     "cluster",
-    "lead",
+    "crank",
     "seq",
     "meta.src_raw",
     "meta.path",
     "meta.path_raw",
+    "meta.outlet",
+    "meta.source_credit",
+    "meta.title",
 ]
 
 
@@ -92,9 +97,16 @@ class Info:
     published: str | None
     path: str
     cluster: str | None = None
-    lead: bool = True
+    rank: int | None = None  # place in its story (2+ members), earliest first
     src_raw: str | None = None
     seq: int = 0
+    outlet: str = ""
+    source_credit: str = ""
+    title: str = ""
+
+    @property
+    def id(self) -> str:  # as an article, for the shared ordering of results.py
+        return self.aid
 
     @classmethod
     def from_source(cls, doc: dict[str, Any]) -> Info:
@@ -109,9 +121,12 @@ class Info:
             published=doc.get("pub"),
             path=meta.get("path", ""),
             cluster=doc.get("cluster"),
-            lead=doc.get("lead", True) is not False,
+            rank=doc.get("crank"),
             src_raw=meta.get("src_raw"),
             seq=int(doc.get("seq") or 0),
+            outlet=meta.get("outlet", ""),
+            source_credit=meta.get("source_credit", ""),
+            title=meta.get("title", ""),
         )
 
 
@@ -358,7 +373,7 @@ def apply_lexicon(conn: Connection, bulk: store.Bulk, delta: dict[str, int]) -> 
     for start in range(0, len(words), store.MGET_CHUNK):
         chunk = words[start : start + store.MGET_CHUNK]
         stored = store.mget(conn, [word_doc_id(w) for w in chunk], ["df", "keys"])
-        actions: list[dict[str, Any]] = []
+        actions: list[dict[str, Any] | None] = []
         for word in chunk:
             old = stored.get(word_doc_id(word))
             df = (old.get("df", 0) if old else 0) + delta[word]
@@ -469,8 +484,11 @@ class Writer:
             published=article.published,
             path=item.meta["path"],
             cluster=None if original else cluster,
-            lead=True,
+            rank=None,
             src_raw=item.meta.get("src_raw"),
+            outlet=article.outlet,
+            source_credit=article.source_credit,
+            title=article.title,
         )
         if cluster and not original:
             self.touched_clusters.add(cluster)
@@ -486,7 +504,6 @@ class Writer:
             "npara": len(article.paragraphs),
             "enriched": not info.paras,
             "meta": item.meta,
-            "lead": True,
             "seq": seq,
         }
         if original is not None:
@@ -496,7 +513,7 @@ class Writer:
             if cluster:
                 source["cluster"] = cluster
             for para in item.paragraphs:
-                doc = {**para, **item.shared, "lead": True, "seq": seq}
+                doc = {**para, **item.shared, "seq": seq}
                 if cluster:
                     doc["cluster"] = cluster
                 self.batch.write_paragraph(paragraph_doc_id(aid, para["para"]), doc)
@@ -570,23 +587,27 @@ class Writer:
             else:
                 self._promote(copies)
 
-    def fix_leads(self) -> None:
-        """Recompute which member of each touched cluster shows the story."""
+    def fix_ranks(self) -> None:
+        """Recompute the ranks of the members of every touched cluster."""
         touched, self.touched_clusters = self.touched_clusters, set()
         if not touched:
             return
         for _cluster, members in self.catalog.members(touched).items():
-            leads = lead_flags(members)
+            ranks = story_ranks(members)
             for info in members:
-                self.set_cluster(info, info.cluster, leads[info.aid])
+                self.set_cluster(info, info.cluster, ranks[info.aid])
 
-    def set_cluster(self, info: Info, cluster: str | None, lead: bool) -> bool:
-        """Store an article's cluster and lead flag (on it and its paragraphs) when they
+    def set_cluster(self, info: Info, cluster: str | None, rank: int | None) -> bool:
+        """Store an article's cluster and rank (on it and its paragraphs) when they
         changed; returns whether they did."""
-        if info.cluster == cluster and info.lead == lead:
+        if info.cluster == cluster and info.rank == rank:
             return False
-        info.cluster, info.lead = cluster, lead
-        fields = {"cluster": cluster, "lead": lead}
+        info.cluster, info.rank = cluster, rank
+        fields = {
+            "cluster": cluster,
+            "crank": rank,
+            "ckey": f"{cluster}#{rank}" if cluster and rank is not None else None,
+        }
         self.batch.update(article_doc_id(info.aid), fields)
         for number in info.paras:
             self.batch.update(paragraph_doc_id(info.aid, number), fields)
@@ -620,16 +641,10 @@ def _src_key(src: str) -> str:
     return safe(src)
 
 
-def lead_flags(members: list[Info]) -> dict[str, bool]:
-    """The reference's collapse: in a cluster of two or more the earliest article shows
-    the story; an article alone in its cluster shows nothing (as in the reference)."""
+def story_ranks(members: list[Info]) -> dict[str, int | None]:
+    """Each member's place in its story, earliest first (the reference's order); no
+    place for an article alone in its cluster (it is no story)."""
     if len(members) < 2:
-        return {m.aid: False for m in members}
-    first = earliest_first([_Dated(m.aid, m.published) for m in members])[0]
-    return {m.aid: m.aid == first.id for m in members}
-
-
-@dataclass
-class _Dated:
-    id: str
-    published: str | None
+        return {m.aid: None for m in members}
+    order = earliest_first(members)  # the article fields it reads are on Info
+    return {m.aid: k for k, m in enumerate(order)}

@@ -12,7 +12,7 @@ One index holds four kinds of documents (``kind``):
     of three or more characters (frequencies only). The article's own fields are copied
     onto every paragraph (``title`` and ``outlet`` terms with positions, ``okey`` the
     outlet key, ``adate`` the publication day, ``pub`` the publication string for the
-    date sorts, ``cluster``/``lead`` for the reprint collapse, ``seq`` the article's place
+    date sorts, ``cluster``/``crank``/``ckey`` for the reprint collapse, ``seq`` the article's place
     in indexing order), so that no query needs a join: ``title:`` and date filters are
     plain clauses on the paragraph. ``seq`` orders per-article rows as the reference
     iterates its articles, so that an outlet written in two scripts is shown as written by
@@ -93,7 +93,8 @@ def mappings() -> dict[str, Any]:
         "adate": _KEYWORD,
         "published": {"type": "date", "ignore_malformed": True},
         "cluster": {"type": "keyword"},
-        "lead": {"type": "boolean"},
+        "crank": {"type": "integer"},  # place in its story, earliest first
+        "ckey": {"type": "keyword"},  # "<cluster>#<crank>"
         "seq": {"type": "long"},  # the article's place in indexing order
         "art": _STORED,  # title, outlet, published, path as written (for hits)
         # articles

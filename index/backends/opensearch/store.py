@@ -203,14 +203,29 @@ def composite(
     """Every bucket ``(key, doc_count)`` of a composite aggregation over ``sources``
     (``(name, field)``; missing values give ``None``): exact, paged. ``first`` is an
     already fetched first page (``aggregations.<name>`` of a search that asked for it)."""
+    for bucket in composite_buckets(conn, query, sources, page=page, first=first):
+        yield bucket["key"], bucket["doc_count"]
+
+
+def composite_buckets(
+    conn: Connection,
+    query: dict[str, Any],
+    sources: list[tuple[str, str]],
+    page: int = 10_000,
+    first: dict[str, Any] | None = None,
+    aggs: dict[str, Any] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The raw buckets of the composite aggregation (with sub-aggregations ``aggs``)."""
     after = None
-    spec = [{name: {"terms": {"field": field, "missing_bucket": True}}} for name, field in sources]
+    spec = composite_spec(sources, page)
+    if aggs:
+        spec["aggs"] = aggs
     result = first
     while True:
         if result is None:
-            agg: dict[str, Any] = {"size": page, "sources": spec}
+            body = {**spec, "composite": dict(spec["composite"])}
             if after is not None:
-                agg["after"] = after
+                body["composite"]["after"] = after
             with conn.call("counting") as client:
                 found = client.search(
                     index=conn.target.index,
@@ -218,13 +233,12 @@ def composite(
                         "query": query,
                         "size": 0,
                         "track_total_hits": False,
-                        "aggs": {"c": {"composite": agg}},
+                        "aggs": {"c": body},
                     },
                 )
             result = found["aggregations"]["c"]
         buckets = result.get("buckets", [])
-        for bucket in buckets:
-            yield bucket["key"], bucket["doc_count"]
+        yield from buckets
         after = result.get("after_key")
         if after is None or len(buckets) < page:
             return
