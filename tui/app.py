@@ -11,7 +11,8 @@ period, the facet outlet, the order and the copies toggle, makes the
 :class:`~g60_reader.tui.scope.SearchScope` every page of the results is asked with. The
 timeline strip, the sort and copies toggles and the facet narrowing live in
 :mod:`g60_reader.tui.app_narrowing`; the entity panel, the cluster view of a story, help
-and the command palette in :mod:`g60_reader.tui.app_panels`.
+and the command palette in :mod:`g60_reader.tui.app_panels`; bookmarks, saved searches,
+exports and the concordance in :mod:`g60_reader.tui.app_workbench`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from g60_reader.index.contract import (
 )
 from g60_reader.tui.app_narrowing import NarrowingMixin
 from g60_reader.tui.app_panels import PanelsMixin, one_line
+from g60_reader.tui.app_workbench import WorkbenchMixin, workbench_binding_ids
 from g60_reader.tui.history import QueryHistory, default_history_path
 from g60_reader.tui.keymap import keymap_path, load_keymap
 from g60_reader.tui.scope import Period, SearchScope, narrow_listing
@@ -136,6 +138,16 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ),
     ("cycle_script", "display script: as written → Simplified → Traditional"),
     ("toggle_highlight", "highlighting of hits and entities on/off"),
+    (
+        "bookmark",
+        "bookmark the open article; with the reader focused, the paragraph of the current "
+        "hit (else the one at the top); asks for a note and tags",
+    ),
+    ("show_bookmarks", "bookmarks: Enter opens one at its paragraph; missing ones kept"),
+    ("save_search", "save the current search (query as typed, outlet, period, order)"),
+    ("show_saved", "saved searches with how many hits are new; Enter runs one"),
+    ("export", "export every hit of the current search, or the bookmarks (csv, md, ris …)"),
+    ("show_kwic", "concordance: every match with its context, the keyword aligned"),
     ("help", "this help"),
     ("quit", "quit"),
 )
@@ -149,7 +161,7 @@ def _key(keys: str, action: str, description: str, binding_id: str, **options: o
     )  # type: ignore[arg-type]
 
 
-class G60App(PanelsMixin, NarrowingMixin, App[None]):
+class G60App(WorkbenchMixin, PanelsMixin, NarrowingMixin, App[None]):
     """Search and read Chinese news."""
 
     TITLE = "g60-reader"
@@ -203,6 +215,12 @@ class G60App(PanelsMixin, NarrowingMixin, App[None]):
         _key("e", "toggle_entities", "Entities", "toggle_entities"),
         _key("t", "cycle_script", "Script", "cycle_script"),
         _key("backslash", "toggle_highlight", "Highlight", "toggle_highlight", key_display="\\"),
+        _key("m", "bookmark", "Bookmark", "bookmark", show=False),
+        _key("B", "show_bookmarks", "Bookmarks", "show_bookmarks", show=False),
+        _key("S", "save_search", "Save search", "save_search", show=False),
+        _key("s", "show_saved", "Saved searches", "show_saved", show=False),
+        _key("ctrl+e", "export", "Export", "export", show=False),
+        _key("K", "show_kwic", "Concordance", "show_kwic", show=False),
         _key("question_mark", "help", "Help", "help", key_display="?"),
         _key("q", "quit", "Quit", "quit"),
     ]
@@ -222,8 +240,10 @@ class G60App(PanelsMixin, NarrowingMixin, App[None]):
         keymap_path: Path | None = None,
         settings: Settings | None = None,
         today: _dt.date | None = None,
+        library_path: Path | None = None,
     ) -> None:
         super().__init__()
+        self._init_workbench(library_path)  # bookmarks, saved searches (tui/app_workbench.py)
         self.keymap_path = keymap_path  # None: the user's keymap.toml in the data directory
         # remembered across launches (the order of the results)
         self.settings = settings if settings is not None else Settings(default_settings_path())
@@ -347,7 +367,7 @@ class G60App(PanelsMixin, NarrowingMixin, App[None]):
         for bindings in (self.BINDINGS, TimelineStrip.BINDINGS, StoryScreen.BINDINGS):
             known |= {str(b.id) for b in bindings if isinstance(b, Binding) and b.id}
         known |= {str(b.id) for b in StoryList.BINDINGS if isinstance(b, Binding) and b.id}
-        known |= {"history_previous", "history_next"}
+        known |= {"history_previous", "history_next"} | workbench_binding_ids()
         keymap, problems = load_keymap(path, known)
         if keymap:
             self.set_keymap(keymap)
@@ -438,6 +458,7 @@ class G60App(PanelsMixin, NarrowingMixin, App[None]):
         self.status.set_stats(stats)
         self.status.set_message(self._ready_hint())
         self.run_query(self.search_box.value)
+        self.refresh_saved()  # for the palette's saved searches (nothing without a library)
 
     # -- searching ---------------------------------------------------------------------
 
@@ -772,6 +793,7 @@ class G60App(PanelsMixin, NarrowingMixin, App[None]):
         await self.reader.show(stored, hit_map, current, self.script, self.highlight)
         self.query_one("#reader-column").add_class("-open")
         self._announce_position(opened=True)
+        self._apply_open_target(seq, stored.article.id)  # a bookmark's ¶, a concordance hit
         if self.entity_panel.display and self.entity_panel.mode != "facets":
             self._fill_entity_panel()
 
