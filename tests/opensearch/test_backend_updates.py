@@ -429,3 +429,21 @@ def test_stories_follow_deletions_and_updates(backend, tmp_path):
         assert b.delete([second]) == 1
     agree()
     assert backend.stories() == [] and backend.search("科创走廊").total > 0  # alone: shown
+
+
+def test_a_large_update_leaves_jieba_to_the_entity_pass(monkeypatch, backend, room):
+    from tests.contract.conftest import recognise
+
+    monkeypatch.setattr(backend_module, "SEGMENT_NOW_BYTES", 0)  # every update is "large"
+    reference = memory_twin()
+    for b in (backend, reference):
+        b.update([room], procs=1)
+    plain = ["长三角", '"数字经济"', "人工智能 OR 集成电路", "g60", "title:零跑", "苏州工业园区"]
+    for q in plain:  # the text is searchable at once, the same
+        assert hit_set(backend, q) == hit_set(reference, q), q
+    assert backend.expand_pinyin("jiaxing") == []  # no words yet: no pinyin lexicon
+    assert backend.enrich(recognise) == 13
+    reference.enrich(recognise)
+    assert_same(backend, reference, [*plain, "jiaxing", "szjj", "place:嘉兴"])
+    for key in ("jiaxing", "sz", "rengongzhineng", "shuzi"):
+        assert backend.expand_pinyin(key) == reference.expand_pinyin(key), key

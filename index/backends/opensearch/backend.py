@@ -80,10 +80,21 @@ from .documents import (
     paragraphs_of,
     read_and_analyse,
     safe,
+    segment_text,
     src_of,
     valid_entities,
 )
-from .ingest import Batch, Catalog, Info, Writer, lexicon_dirty, story_ranks
+from .ingest import (
+    Batch,
+    Catalog,
+    Info,
+    Writer,
+    apply_lexicon,
+    lexicon_dirty,
+    mark_lexicon,
+    recount_lexicon,
+    story_ranks,
+)
 from .lock import HEARTBEAT_SECONDS, LEASE_SECONDS, WriterLock
 from .mapping import MAPPING_VERSION
 from .translate import to_dsl
@@ -94,6 +105,8 @@ MAX_PAGELEN = 1000
 COUNT_CACHE_SECONDS = 10.0
 PINYIN_CACHE_SECONDS = 5.0
 INPROCESS_BYTES = 512 * 1024  # smaller updates are analysed in the main process
+IN_FLIGHT_FILES = 32  # per worker: they go on while a batch is being sent
+SEGMENT_NOW_BYTES = 2 * 1024 * 1024  # larger updates leave jieba to the entity pass
 ENRICH_BATCH_PARAGRAPHS = 2000
 ENRICH_INPROCESS_PARAGRAPHS = 400
 FACET_SHARD_SIZE = 2000
@@ -837,6 +850,7 @@ class OpenSearchBackend:
         writer.settle()
         writer.fix_ranks()
         writer.batch.flush()
+        writer.batch.drain()
         store.refresh(self.conn)
         writer.batch.write_lexicon(recount=writer.recount_lexicon)
         writer.batch.bulk.run(
@@ -867,80 +881,113 @@ class OpenSearchBackend:
         on_paragraphs: Callable[[int], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> UpdateReport:
-        from g60_reader.corpus.model import ReadError
-        from g60_reader.corpus.readers import SAMPLE_PATH, file_digest, iter_source_files
-
         with self._writing(wait, cancel) as (lock, event):
             fresh = self._prepare(rebuild)
             writer = self._writer(fresh, complete=True)
             if not fresh:
                 writer.catalog.load_all()
-            catalog, report = writer.catalog, writer.report
-            jobs: list[tuple[int, str, str, str]] = []
-            sizes = 0
-            seen: set[str] = set()
-            dirs: dict[str, str] = {}
-            for i, item in enumerate(iter_source_files([str(p) for p in paths])):
-                if isinstance(item, ReadError):
-                    report.failed.append((item.path, item.reason))
-                    continue
-                src = src_of(item, dirs)
-                key = safe(src)
-                if key in seen:
-                    continue
-                seen.add(key)
-                try:
-                    digest = file_digest(item)
-                    sizes += item.stat().st_size
-                except OSError as exc:
-                    report.failed.append((str(item), exc.strerror or "cannot read"))
-                    continue
-                old = catalog.by_src.get(key)
-                if old and all(catalog.infos[a].fhash == digest for a in old):
-                    report.unchanged += len(old)
-                    continue
-                jobs.append((i, str(item), src, digest))
-            sample = safe(src_of(SAMPLE_PATH))
-            doomed = []
-            for key, aids in list(catalog.by_src.items()):
-                if key in seen:
-                    continue
-                exact = catalog.infos[aids[0]]
-                gone = prune and not os.path.exists(_exact_src(exact))
-                if gone or key == sample:
-                    doomed.extend(aids)
-            report.removed += writer.remove(doomed)
-            if progress:
-                progress(0, len(jobs), "")
-            nprocs = max(1, procs if procs is not None else (os.cpu_count() or 1))
-            if sizes <= INPROCESS_BYTES:
-                nprocs = 1
-            nprocs = min(nprocs, max(1, len(jobs)))
-            done = 0
             try:
-                with contextlib.closing(_analysed(jobs, nprocs, event)) as results:
-                    for result in results:
-                        writer.absorb(result)
-                        done += 1
-                        if progress:
-                            progress(done, len(jobs), result.path)
-                        if on_paragraphs:
-                            on_paragraphs(report.paragraphs)
-                        if writer.batch.full():
-                            lock.check()
-                            writer.batch.flush()
-                        if event.is_set():
-                            raise Cancelled(
-                                f"indexing cancelled after {done} of {len(jobs)} files: what was"
-                                " written is searchable, a re-run continues from it"
-                            )
-            except Cancelled:
-                self._finish(writer)
-                raise
-            lock.check()
-            if jobs or doomed or rebuild or fresh:
-                self._finish(writer)
-            return report
+                return self._update(
+                    writer,
+                    lock,
+                    event,
+                    paths,
+                    prune,
+                    rebuild,
+                    fresh,
+                    procs,
+                    progress,
+                    on_paragraphs,
+                )
+            finally:
+                writer.batch.close()
+
+    def _update(
+        self,
+        writer: Writer,
+        lock: WriterLock,
+        event: threading.Event,
+        paths: Iterable[str | os.PathLike[str]],
+        prune: bool,
+        rebuild: bool,
+        fresh: bool,
+        procs: int | None,
+        progress: Progress | None,
+        on_paragraphs: Callable[[int], None] | None,
+    ) -> UpdateReport:
+        from g60_reader.corpus.model import ReadError
+        from g60_reader.corpus.readers import SAMPLE_PATH, file_digest, iter_source_files
+
+        catalog, report = writer.catalog, writer.report
+        jobs: list[tuple[int, str, str, str, bool]] = []
+        sizes = 0
+        seen: set[str] = set()
+        dirs: dict[str, str] = {}
+        for i, item in enumerate(iter_source_files([str(p) for p in paths])):
+            if isinstance(item, ReadError):
+                report.failed.append((item.path, item.reason))
+                continue
+            src = src_of(item, dirs)
+            key = safe(src)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                digest = file_digest(item)
+                size = item.stat().st_size
+            except OSError as exc:
+                report.failed.append((str(item), exc.strerror or "cannot read"))
+                continue
+            old = catalog.by_src.get(key)
+            if old and all(catalog.infos[a].fhash == digest for a in old):
+                report.unchanged += len(old)
+                continue
+            sizes += size
+            jobs.append((i, str(item), src, digest, True))
+        sample = safe(src_of(SAMPLE_PATH))
+        doomed = []
+        for key, aids in list(catalog.by_src.items()):
+            if key in seen:
+                continue
+            exact = catalog.infos[aids[0]]
+            gone = prune and not os.path.exists(_exact_src(exact))
+            if gone or key == sample:
+                doomed.extend(aids)
+        report.removed += writer.remove(doomed)
+        if sizes > SEGMENT_NOW_BYTES:  # a large update: searchable sooner, jieba later
+            jobs = [(*job[:4], False) for job in jobs]
+        writer.batch.start_background()
+        if progress:
+            progress(0, len(jobs), "")
+        nprocs = max(1, procs if procs is not None else (os.cpu_count() or 1))
+        if sizes <= INPROCESS_BYTES:
+            nprocs = 1
+        nprocs = min(nprocs, max(1, len(jobs)))
+        done = 0
+        try:
+            with contextlib.closing(_analysed(jobs, nprocs, event)) as results:
+                for result in results:
+                    writer.absorb(result)
+                    done += 1
+                    if progress:
+                        progress(done, len(jobs), result.path)
+                    if on_paragraphs:
+                        on_paragraphs(report.paragraphs)
+                    if writer.batch.full():
+                        lock.check()
+                        writer.batch.flush()
+                    if event.is_set():
+                        raise Cancelled(
+                            f"indexing cancelled after {done} of {len(jobs)} files: what was"
+                            " written is searchable, a re-run continues from it"
+                        )
+        except Cancelled:
+            self._finish(writer)
+            raise
+        lock.check()
+        if jobs or doomed or rebuild or fresh:
+            self._finish(writer)
+        return report
 
     def add_or_update(self, articles: Iterable[Article]) -> UpdateReport:
         with self._writing(True, None) as (_lock, _event):
@@ -1003,54 +1050,70 @@ class OpenSearchBackend:
                 nprocs = 1
             enriched = 0
             articles_done = 0
-            with _Recognisers(recognise, nprocs) as run:
-                for batch in _batches(todo, ENRICH_BATCH_PARAGRAPHS):
-                    if event.is_set():
-                        store.refresh(self.conn)
-                        raise Cancelled(
-                            f"entity pass cancelled after {articles_done} of {len(todo)}"
-                            " articles: a re-run continues from there"
-                        )
-                    lock.check()
-                    query = {
-                        "bool": {
-                            "filter": [_PARAGRAPHS, {"terms": {"aid": batch}}],
-                            "must_not": [{"term": {"enriched": True}}],
+            dirty = lexicon_dirty(self.conn)
+            plus: Counter[str] = Counter()
+            keys_of: dict[str, list[str]] = {}
+            marked = False
+            try:
+                with _Recognisers(recognise, nprocs) as run:
+                    for batch in _batches(todo, ENRICH_BATCH_PARAGRAPHS):
+                        if event.is_set():
+                            raise Cancelled(
+                                f"entity pass cancelled after {articles_done} of {len(todo)}"
+                                " articles: a re-run continues from there"
+                            )
+                        lock.check()
+                        query = {
+                            "bool": {
+                                "filter": [_PARAGRAPHS, {"terms": {"aid": batch}}],
+                                "must_not": [{"term": {"enriched": True}}],
+                            }
                         }
-                    }
-                    docs = list(
-                        store.scan(
-                            self.conn, query, ["aid", "para", "text", "art.path"], ["aid", "para"]
+                        source = ["aid", "para", "text", "segmented", "art.path"]
+                        docs = list(store.scan(self.conn, query, source, ["aid", "para"]))
+                        found = run([(d.get("text", ""), not d.get("segmented")) for d in docs])
+                        actions = []
+                        for doc, (spans, words, keys) in zip(docs, found, strict=True):
+                            fields = entity_fields(valid_entities(doc.get("text", ""), spans))
+                            if words is not None:
+                                fields.update(words)
+                                plus.update(words.get("han", ()))
+                                keys_of.update(keys)
+                            actions.append(
+                                {
+                                    "_op_type": "update",
+                                    "_id": paragraph_doc_id(doc["aid"], int(doc["para"])),
+                                    "doc": fields,
+                                }
+                            )
+                        if plus and not marked:
+                            mark_lexicon(bulk, dirty=True)
+                            marked = True
+                        bulk.run(actions)
+                        bulk.run(
+                            [
+                                {
+                                    "_op_type": "update",
+                                    "_id": article_doc_id(a),
+                                    "doc": {"enriched": True},
+                                }
+                                for a in batch
+                            ]
                         )
-                    )
-                    found = run([d.get("text", "") for d in docs])
-                    actions = []
-                    for doc, spans in zip(docs, found, strict=True):
-                        fields = entity_fields(valid_entities(doc.get("text", ""), spans))
-                        actions.append(
-                            {
-                                "_op_type": "update",
-                                "_id": paragraph_doc_id(doc["aid"], int(doc["para"])),
-                                "doc": fields,
-                            }
-                        )
-                    bulk.run(actions)
-                    bulk.run(
-                        [
-                            {
-                                "_op_type": "update",
-                                "_id": article_doc_id(a),
-                                "doc": {"enriched": True},
-                            }
-                            for a in batch
-                        ]
-                    )
-                    enriched += len(docs)
-                    articles_done += len(batch)
-                    if progress:
-                        last = (docs[-1].get("art") or {}).get("path", "") if docs else ""
-                        progress(articles_done, len(todo), last)
-            store.refresh(self.conn)
+                        enriched += len(docs)
+                        articles_done += len(batch)
+                        if progress:
+                            last = (docs[-1].get("art") or {}).get("path", "") if docs else ""
+                            progress(articles_done, len(todo), last)
+            finally:  # what was enriched counts in the lexicon, even when cancelled
+                if marked or dirty:
+                    store.refresh(self.conn)
+                    if dirty:
+                        recount_lexicon(self.conn, bulk)
+                    else:
+                        apply_lexicon(self.conn, bulk, dict(plus), keys_of)
+                    mark_lexicon(bulk, dirty=False)
+                store.refresh(self.conn)
             return enriched
 
     def cluster_stories(
@@ -1178,20 +1241,20 @@ def _worker_init() -> None:
 
 
 def _analysed(
-    jobs: list[tuple[int, str, str, str]], nprocs: int, cancel: threading.Event
+    jobs: list[tuple[int, str, str, str, bool]], nprocs: int, cancel: threading.Event
 ) -> Generator[FileResult, None, None]:
     """Each job read and analysed, in order: in this process, or in ``nprocs`` spawned
-    workers with at most four files per worker in flight."""
+    workers with at most ``IN_FLIGHT_FILES`` files per worker in flight."""
     if nprocs <= 1:
         for job in jobs:
             if cancel.is_set():
                 return
             yield read_and_analyse(job)
         return
-    window = threading.Semaphore(nprocs * 4)
+    window = threading.Semaphore(nprocs * IN_FLIGHT_FILES)
     stop = threading.Event()
 
-    def feed() -> Iterator[tuple[int, str, str, str]]:
+    def feed() -> Iterator[tuple[int, str, str, str, bool]]:
         for job in jobs:
             while not window.acquire(timeout=0.2):
                 if stop.is_set():
@@ -1214,37 +1277,45 @@ def _analysed(
         pool.join()
 
 
-def _recognise_texts(args: tuple[Recogniser, list[str]]) -> list[list]:
-    recognise, texts = args
-    out = []
-    for text in texts:
+def _enrich_texts(
+    args: tuple[Recogniser, list[tuple[str, bool]]],
+) -> list[tuple[list, dict[str, Any] | None, dict[str, list[str]]]]:
+    """Entities of each text, and its word fields (and their pinyin keys) when it was
+    left unsegmented; run in the entity pass's workers."""
+    recognise, items = args
+    out: list[tuple[list, dict[str, Any] | None, dict[str, list[str]]]] = []
+    for text, segment in items:
+        folded = fold(text)
         try:
-            out.append(list(recognise(text, fold(text))))
+            spans = list(recognise(text, folded))
         except Exception:  # a recogniser bug costs this paragraph its entities only
-            out.append([])
+            spans = []
+        words, keys = segment_text(text) if segment else (None, {})
+        out.append((spans, words, keys))
     return out
 
 
 class _Recognisers:
-    """``run(texts) -> spans per text``, in this process or a pool of workers."""
+    """``run([(text, segment)]) -> [(spans, word fields, keys)]``, in this process or a
+    pool of workers."""
 
     def __init__(self, recognise: Recogniser, nprocs: int) -> None:
         self.recognise = recognise
         self.nprocs = nprocs
         self.pool: Any = None
 
-    def __enter__(self) -> Callable[[list[str]], list[list]]:
+    def __enter__(self) -> Callable[[list[tuple[str, bool]]], list]:
         if self.nprocs > 1:
             self.pool = mp.get_context("spawn").Pool(self.nprocs, initializer=_worker_init)
         return self.run
 
-    def run(self, texts: list[str]) -> list[list]:
+    def run(self, items: list[tuple[str, bool]]) -> list:
         if self.pool is None:
-            return _recognise_texts((self.recognise, texts))
-        size = max(1, len(texts) // (self.nprocs * 4))
-        chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
-        out: list[list] = []
-        for part in self.pool.imap(_recognise_texts, [(self.recognise, c) for c in chunks]):
+            return _enrich_texts((self.recognise, items))
+        size = max(1, len(items) // (self.nprocs * 4))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        out: list = []
+        for part in self.pool.imap(_enrich_texts, [(self.recognise, c) for c in chunks]):
             out.extend(part)
         return out
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from g60_reader.corpus.fold import fold
 from g60_reader.corpus.model import Article, Damage, EntitySpan, Paragraph
-from g60_reader.index import analyzer
+from g60_reader.index import analyzer, pinyin
 from g60_reader.index.results import outlet_key
 
 from .mapping import GAP, MAX_TERM_CHARS
@@ -212,8 +212,23 @@ class AnalysedArticle:
     paragraphs: list[dict[str, Any]] = field(default_factory=list)
 
 
-def paragraph_source(aid: str, number: int, text: str, folded: str) -> dict[str, Any]:
-    analysis = analyzer.analyse_paragraph(folded)
+def word_fields(analysis: analyzer.ParagraphAnalysis) -> dict[str, Any]:
+    """The jieba part of a paragraph's document: its long words and its Han words."""
+    out: dict[str, Any] = {"segmented": True}
+    if analysis.long_words:
+        out["words"] = " ".join(_clip(w) for w in analysis.long_words)
+    han = sorted(set(analysis.han_words))
+    if han:
+        out["han"] = han
+    return out
+
+
+def paragraph_source(
+    aid: str, number: int, text: str, folded: str, words: bool = True
+) -> dict[str, Any]:
+    """A paragraph's document (without the article's fields). Without ``words`` jieba
+    does not run: the bigrams are searchable at once, the entity pass adds the words."""
+    analysis = analyzer.analyse_paragraph(folded, words)
     source: dict[str, Any] = {
         "kind": "p",
         "aid": aid,
@@ -221,12 +236,10 @@ def paragraph_source(aid: str, number: int, text: str, folded: str) -> dict[str,
         "text": text,
         "body": positional_line(analysis.poses),
         "enriched": False,
+        "segmented": False,
     }
-    if analysis.long_words:
-        source["words"] = " ".join(_clip(w) for w in analysis.long_words)
-    han = sorted(set(analysis.han_words))
-    if han:
-        source["han"] = han
+    if words:
+        source.update(word_fields(analysis))
     return source
 
 
@@ -234,12 +247,17 @@ def analyse_article(article: Article, src: str, words: bool = True) -> AnalysedA
     """Analyse every paragraph (``words``: jieba too; see :func:`paragraph_source`)."""
     meta = article_meta(article, src)
     out = AnalysedArticle(article, meta, article_fields(article, meta))
-    if words:
-        for para in article.paragraphs:
-            out.paragraphs.append(
-                paragraph_source(article.id, para.number, para.text, para.folded or fold(para.text))
-            )
+    for para in article.paragraphs:
+        folded = para.folded or fold(para.text)
+        out.paragraphs.append(paragraph_source(article.id, para.number, para.text, folded, words))
     return out
+
+
+def segment_text(text: str) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The word fields of a paragraph the first pass left unsegmented, and the pinyin
+    keys of its Han words (run by the entity pass's workers)."""
+    fields = word_fields(analyzer.analyse_paragraph(fold(text)))
+    return fields, {w: list(pinyin.keys(w)) for w in fields.get("han", ())}
 
 
 @dataclass
@@ -253,13 +271,15 @@ class FileResult:
     articles: list[AnalysedArticle] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     seconds: float = 0.0
+    keys: dict[str, list[str]] = field(default_factory=dict)  # Han word -> pinyin keys
 
 
-def read_and_analyse(job: tuple[int, str, str, str]) -> FileResult:
-    """Read one file with the corpus readers and analyse its articles (never raises)."""
+def read_and_analyse(job: tuple[int, str, str, str, bool]) -> FileResult:
+    """Read one file with the corpus readers and analyse its articles (never raises);
+    ``job``: (order, path, resolved path, content hash, run jieba now)."""
     from g60_reader.corpus.readers import read_file
 
-    index, path, src, digest = job
+    index, path, src, digest, words = job
     out = FileResult(index, path, src, digest)
     t0 = time.perf_counter()
     try:
@@ -267,7 +287,9 @@ def read_and_analyse(job: tuple[int, str, str, str]) -> FileResult:
         out.errors = [
             (e.path, e.reason if e.line is None else f"line {e.line}: {e.reason}") for e in errors
         ]
-        out.articles = [analyse_article(a, src) for a in articles]
+        out.articles = [analyse_article(a, src, words) for a in articles]
+        han = {w for item in out.articles for p in item.paragraphs for w in p.get("han", ())}
+        out.keys = {w: list(pinyin.keys(w)) for w in han}  # here, in parallel
     except Exception as exc:  # a reader bug must not end the run
         out.articles = []
         out.errors = [(path, f"cannot index: {exc}")]

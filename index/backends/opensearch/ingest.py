@@ -39,6 +39,8 @@ that a search can keep, per story, only the earliest copy that matches (see
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -225,6 +227,17 @@ class Catalog:
         return info
 
 
+@dataclass
+class _Pending:
+    """One batch's documents, handed over to be written."""
+
+    para_writes: dict[str, dict[str, Any]]
+    para_deletes: set[str]
+    art_writes: dict[str, dict[str, Any]]
+    art_deletes: set[str]
+    updates: dict[str, dict[str, Any]]
+
+
 class Batch:
     """Documents waiting to be written (see the module docstring for the order)."""
 
@@ -242,6 +255,10 @@ class Batch:
         self.bytes = 0
         self.written: set[str] = set()  # articles whose paragraphs this writer wrote
         self.marked = False  # the lexicon is marked as being changed
+        self.keys_of: dict[str, list[str]] = {}  # pinyin keys the workers computed
+        self._queue: queue.Queue[_Pending | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
 
     def write_paragraph(self, doc_id: str, source: dict[str, Any]) -> None:
         self.para_deletes.discard(doc_id)
@@ -296,41 +313,97 @@ class Batch:
         )
 
     def flush(self) -> None:
+        """Write the waiting documents: now, or with a background writer (see
+        :meth:`start_background`) by handing them over and going on."""
         if self.empty():
             return
-        replaced = list(self.para_deletes) + list(self.para_writes)
+        pending = _Pending(
+            self.para_writes, self.para_deletes, self.art_writes, self.art_deletes, self.updates
+        )
+        self.para_writes, self.para_deletes = {}, set()
+        self.art_writes, self.art_deletes, self.updates = {}, set(), {}
+        self.bytes = 0
+        if self._queue is None:
+            self._write(pending)
+            return
+        self._raise_failure()
+        self._queue.put(pending)  # blocks while one batch waits and one is being written
+
+    def _write(self, pending: _Pending) -> None:
+        replaced = list(pending.para_deletes) + list(pending.para_writes)
         if self.fresh:  # only what this writer wrote before can be there
             replaced = [i for i in replaced if _aid_of(i) in self.written]
         if replaced:
             for doc in store.mget(self.conn, replaced, ["han"]).values():
                 self.minus.update(doc.get("han") or ())
-        if not self.marked and (self.para_writes or self.para_deletes):
+        if not self.marked and (pending.para_writes or pending.para_deletes):
             mark_lexicon(self.bulk, dirty=True)
             self.marked = True
         actions: list[dict[str, Any]] = [
-            {"_op_type": "delete", "_id": doc_id} for doc_id in sorted(self.para_deletes)
+            {"_op_type": "delete", "_id": doc_id} for doc_id in sorted(pending.para_deletes)
         ]
         actions += [
             {"_op_type": "index", "_id": doc_id, "_source": source}
-            for doc_id, source in self.para_writes.items()
+            for doc_id, source in pending.para_writes.items()
         ]
         self.bulk.run(actions)
-        self.written.update(_aid_of(i) for i in self.para_writes)
-        actions = [{"_op_type": "delete", "_id": doc_id} for doc_id in sorted(self.art_deletes)]
+        self.written.update(_aid_of(i) for i in pending.para_writes)
+        actions = [{"_op_type": "delete", "_id": doc_id} for doc_id in sorted(pending.art_deletes)]
         actions += [
             {"_op_type": "index", "_id": doc_id, "_source": source}
-            for doc_id, source in self.art_writes.items()
+            for doc_id, source in pending.art_writes.items()
         ]
         self.bulk.run(actions)
         self.bulk.run(
             [
                 {"_op_type": "update", "_id": doc_id, "doc": fields}
-                for doc_id, fields in self.updates.items()
+                for doc_id, fields in pending.updates.items()
             ]
         )
-        self.para_writes, self.para_deletes = {}, set()
-        self.art_writes, self.art_deletes, self.updates = {}, set(), {}
-        self.bytes = 0
+
+    # -- the background writer -------------------------------------------------------
+
+    def start_background(self) -> None:
+        """From now on :meth:`flush` hands batches to a thread that writes them in
+        order while the caller prepares the next (analysis and the cluster's indexing
+        overlap); :meth:`drain` waits for it, and raises what it raised."""
+        self._queue = queue.Queue(maxsize=1)
+        self._thread = threading.Thread(target=self._background, name="g60-bulk", daemon=True)
+        self._thread.start()
+
+    def _background(self) -> None:
+        assert self._queue is not None
+        while True:
+            pending = self._queue.get()
+            try:
+                if pending is None:
+                    return
+                if self._failure is None:  # after a failure nothing more is written
+                    self._write(pending)
+            except BaseException as exc:
+                self._failure = exc
+            finally:
+                self._queue.task_done()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
+    def drain(self) -> None:
+        """Wait until every handed-over batch is written (and raise its failure)."""
+        if self._queue is not None:
+            self._queue.join()
+        self._raise_failure()
+
+    def close(self) -> None:
+        """Stop the background writer (after the batches it holds)."""
+        if self._queue is None or self._thread is None:
+            return
+        self._queue.join()
+        self._queue.put(None)
+        self._thread.join()
+        self._queue, self._thread = None, None
 
     def write_lexicon(self, recount: bool) -> None:
         """Apply the run's counts to the lexicon documents (after the last flush), or,
@@ -341,7 +414,7 @@ class Batch:
             delta: Counter[str] = Counter()
             delta.update(self.plus)
             delta.subtract(self.minus)
-            apply_lexicon(self.conn, self.bulk, {w: n for w, n in delta.items() if n})
+            apply_lexicon(self.conn, self.bulk, {w: n for w, n in delta.items() if n}, self.keys_of)
         self.plus, self.minus = Counter(), Counter()
         if self.marked or recount:
             mark_lexicon(self.bulk, dirty=False)
@@ -367,7 +440,12 @@ def lexicon_dirty(conn: Connection) -> bool:
     return bool(found.get("lexicon_dirty"))
 
 
-def apply_lexicon(conn: Connection, bulk: store.Bulk, delta: dict[str, int]) -> None:
+def apply_lexicon(
+    conn: Connection,
+    bulk: store.Bulk,
+    delta: dict[str, int],
+    keys_of: dict[str, list[str]] | None = None,
+) -> None:
     """Add ``delta`` (word -> paragraphs) to the lexicon documents."""
     words = sorted(delta)
     for start in range(0, len(words), store.MGET_CHUNK):
@@ -377,14 +455,17 @@ def apply_lexicon(conn: Connection, bulk: store.Bulk, delta: dict[str, int]) -> 
         for word in chunk:
             old = stored.get(word_doc_id(word))
             df = (old.get("df", 0) if old else 0) + delta[word]
-            actions.append(_lexicon_action(word, df, old))
+            actions.append(_lexicon_action(word, df, old, (keys_of or {}).get(word)))
         bulk.run([a for a in actions if a is not None])
 
 
-def _lexicon_action(word: str, df: int, old: dict[str, Any] | None) -> dict[str, Any] | None:
+def _lexicon_action(
+    word: str, df: int, old: dict[str, Any] | None, keys: list[str] | None = None
+) -> dict[str, Any] | None:
     if df <= 0:
         return None if old is None else {"_op_type": "delete", "_id": word_doc_id(word)}
-    keys = (old or {}).get("keys")
+    if keys is None:
+        keys = (old or {}).get("keys")
     if keys is None:
         keys = list(pinyin.keys(word))
     return {
@@ -548,6 +629,7 @@ class Writer:
         first = copies[0]
         doc = self.batch.art_writes.get(article_doc_id(first.aid))  # not written yet
         if doc is None:
+            self.batch.drain()  # it may be in the batch being written
             doc = store.mget(self.conn, [article_doc_id(first.aid)], True).get(
                 article_doc_id(first.aid)
             )
@@ -617,6 +699,7 @@ class Writer:
         """One file read by a worker: its vanished articles go, the others are written."""
         report = self.report
         report.failed.extend(result.errors)
+        self.batch.keys_of.update(result.keys)
         old_ids = list(self.catalog.by_src.get(_src_key(result.src), ()))
         new_ids = {a.article.id for a in result.articles}
         report.removed += self.remove([a for a in old_ids if a not in new_ids])

@@ -84,6 +84,7 @@ def mappings() -> dict[str, Any]:
         "han": _KEYWORD,
         "ents": _STORED,
         "enriched": {"type": "boolean"},
+        "segmented": {"type": "boolean"},  # jieba ran (words, han); else the entity pass
         # article fields (on paragraphs and articles)
         "title": _TEXT_POS,
         "outlet": _TEXT_POS,
