@@ -19,8 +19,8 @@ from rich.cells import cell_len
 
 from g60_reader.index.contract import SearchBackend
 from g60_reader.index.registry import open_backend
-from g60_reader.tui import app_workbench
-from g60_reader.tui.app_workbench import scope_options, workbench_binding_ids
+from g60_reader.tui import app_kwic, app_workbench
+from g60_reader.tui.app_workbench import workbench_binding_ids
 from g60_reader.tui.screens.bookmarks import BookmarksScreen
 from g60_reader.tui.screens.dialogs import BookmarkDialog, ConfirmDialog, NameDialog
 from g60_reader.tui.screens.export import ExportDialog
@@ -29,6 +29,7 @@ from g60_reader.tui.screens.kwic import KwicScreen
 from g60_reader.tui.screens.saved import SavedScreen
 from g60_reader.tui.workbench import iter_hits
 from g60_reader.tui.workbench.library import ArticleRef, Library
+from g60_reader.tui.workbench.searches import scope_options
 from tests.tui.conftest import screen_text, settle
 from tests.tui.test_library import ARTICLES, JINHUA, more_news, write_corpus
 
@@ -637,7 +638,7 @@ async def test_the_concordance_lines_are_exact_slices_and_enter_opens_that_hit(
         match_style = kwic_list.get_component_rich_style("kwic--match", partial=True)
         columns = set()
         for index, line in enumerate(lines):
-            prompt = kwic_list.get_option_at_index(index).prompt
+            prompt = kwic_list.line_at(index)
             (start,) = [span.start for span in prompt.spans if span.style == match_style]
             assert prompt.plain[start : start + len(line.match)] == line.match
             columns.add(cell_len(prompt.plain[:start]))
@@ -660,6 +661,15 @@ async def test_the_concordance_lines_are_exact_slices_and_enter_opens_that_hit(
         assert app.hit_positions[app.hit_index] == (line.paragraph, span)
         assert app.reader.current == (line.paragraph, span)
         assert app.status.message.startswith(f"hit {app.hit_index + 1} of")
+
+        # a click on a line opens it too
+        screen = await open_kwic(pilot)
+        await pilot.click("#kwic-list", offset=(20, 1))
+        await settle(pilot)
+        line = screen.lines[1]
+        assert not isinstance(app.screen, KwicScreen)
+        span = (line.offset, line.offset + len(line.match))
+        assert app.hit_positions[app.hit_index] == (line.paragraph, span)
 
 
 async def test_the_concordance_sorts_toggles_characters_and_says_when_capped(
@@ -691,7 +701,7 @@ async def test_the_concordance_sorts_toggles_characters_and_says_when_capped(
         await settle(pilot)
         assert not isinstance(app.screen, KwicScreen) and app.reader.stored is None
 
-        monkeypatch.setattr(app_workbench, "KWIC_CAP", 2)
+        monkeypatch.setattr(app_kwic, "KWIC_CAP", 2)
         screen = await open_kwic(pilot)
         assert f"from the first 2 of {len(hits)} hits" in screen_text(app)
         assert {(line.article_id, line.paragraph) for line in screen.lines} == {

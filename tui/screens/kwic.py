@@ -23,7 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Static
 
 from g60_reader.tui.widgets.kwic import KwicList
 from g60_reader.tui.widgets.rendering import display, display_date
@@ -138,8 +138,8 @@ class KwicScreen(ModalScreen[KwicLine | None]):
         hint.set_class(error, "-error")
         hint.update(Text(message, style="bold") if message else Text(HINT, style="dim"))
 
-    @on(OptionList.OptionHighlighted, "#kwic-list")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+    @on(KwicList.Highlighted, "#kwic-list")
+    def _highlighted(self, event: KwicList.Highlighted) -> None:
         self._detail()
 
     def _detail(self) -> None:
@@ -153,12 +153,10 @@ class KwicScreen(ModalScreen[KwicLine | None]):
                 detail.append("  " + display(meta, self.script), style="dim")
         self.query_one("#kwic-detail", Static).update(detail)
 
-    @on(OptionList.OptionSelected, "#kwic-list")
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
+    @on(KwicList.Selected, "#kwic-list")
+    def _chosen(self, event: KwicList.Selected) -> None:
         event.stop()
-        line = self.kwic_list.line_of(event.option)
-        if line is not None:
-            self.dismiss(line)
+        self.dismiss(event.line)
 
     def action_open(self) -> None:
         line = self.kwic_list.current

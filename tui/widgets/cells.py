@@ -14,9 +14,12 @@ from rich.cells import cell_len
 ELLIPSIS = "…"
 
 
+_FLAT = {code: " " for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+
 def flat(text: str) -> str:
     """One terminal line: control characters (a tab, a stray newline) become spaces."""
-    return "".join(" " if ch < " " or "\x7f" <= ch < "\xa0" else ch for ch in text)
+    return text.translate(_FLAT)
 
 
 def cut(text: str, cells: int) -> str:

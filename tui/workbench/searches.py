@@ -17,7 +17,8 @@ keeps a query and a filter dict, the one ``g60-reader saved add`` writes: ``sinc
   same range that :func:`g60_reader.tui.workbench.search_options` makes of the dict, so
   the reader, ``saved list`` and ``saved run`` count the same hits.
 
-Also the default name of an export file (:func:`export_name`). Nothing here imports
+Also what the backend is asked for the results a scope shows (:func:`scope_options`),
+and the default name of an export file (:func:`export_name`). Nothing here imports
 Textual; each function is a few microseconds, once per user action.
 """
 
@@ -27,9 +28,12 @@ import datetime as _dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from g60_reader.tui.workbench import FILTER_KEYS, QueryError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from g60_reader.tui.scope import SearchScope
 
 SORTS = ("relevance", "date", "oldest")
 SORT_WORDS = {"date": "newest first", "oldest": "oldest first"}
@@ -53,6 +57,16 @@ def saved_filters(
         filters["since"] = period[0].isoformat()
         filters["until"] = period[1].isoformat()
     return filters
+
+
+def scope_options(scope: SearchScope) -> dict[str, Any]:
+    """The backend's ``search`` keywords that ask for what the results of ``scope`` show:
+    its filters (typed dates ∩ strip period, outlets), order and copies."""
+    options: dict[str, Any] = {"sort": scope.sort, "all_copies": scope.all_copies}
+    filters = scope.filters()
+    if filters:
+        options["filters"] = filters
+    return options
 
 
 def _clause(name: str, value: object) -> str:
@@ -146,5 +160,6 @@ __all__ = [
     "export_name",
     "reader_search",
     "saved_filters",
+    "scope_options",
     "with_format",
 ]
