@@ -709,6 +709,38 @@ async def test_the_concordance_sorts_toggles_characters_and_says_when_capped(
         }
 
 
+async def test_the_concordance_cursor_keeps_its_line_through_a_sort_and_stays_in_view(
+    news_backend: SearchBackend, make_app: object, lib_path: Path
+) -> None:
+    app = make_app(news_backend, library_path=lib_path)  # type: ignore[operator]
+    async with app.run_test(size=(90, 24)) as pilot:  # the title wraps after a sort
+        await searched(pilot, "协同创新")
+        screen = await open_kwic(pilot)
+        kwic_list = screen.kwic_list
+        height = kwic_list.scrollable_content_region.height
+        assert len(screen.lines) > 5 * height  # a list much longer than the screen
+        for keys in (("r",), ("pagedown", "pagedown", "l"), ("end", "d"), ("home", "r")):
+            await pilot.press(*keys)
+            await settle(pilot)
+            kept = kwic_list.current
+            assert kept is not None
+            top = kwic_list.scroll_offset.y
+            assert top <= kwic_list.cursor < top + height, keys
+        # the line under the cursor before a sort is under it after
+        await pilot.press("down", "down", "down")
+        await settle(pilot)
+        before = kwic_list.current
+        await pilot.press("d")
+        await settle(pilot)
+        after = kwic_list.current
+        assert (after.article_id, after.paragraph, after.offset) == (
+            before.article_id,
+            before.paragraph,
+            before.offset,
+        )
+        assert f"¶{after.paragraph} {after.title}" in screen_text(app)
+
+
 async def test_the_concordance_of_no_search_says_why(
     backend: SearchBackend, make_app: object, lib_path: Path
 ) -> None:
@@ -777,6 +809,11 @@ async def test_the_workbench_keys_are_in_help_the_palette_and_the_keymap(
         await pilot.press("L")
         await settle(pilot)
         assert screen.sort == "left"
-        for cls in (BookmarksScreen, SavedScreen, KwicScreen, ExportDialog):
+        from g60_reader.tui.widgets.bookmarks import BookmarkList
+        from g60_reader.tui.widgets.kwic import KwicList
+        from g60_reader.tui.widgets.saved import SavedList
+
+        lists = (BookmarkList, SavedList, KwicList)
+        for cls in (*app_workbench.WORKBENCH_SCREENS, *lists):
             for binding in cls.BINDINGS:
                 assert binding.id and binding.tooltip, binding  # type: ignore[union-attr]

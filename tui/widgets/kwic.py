@@ -138,7 +138,7 @@ class KwicList(ScrollView, can_focus=True):
         self.script = script
         self._relayout()
         self.cursor = min(keep or 0, max(0, len(self.lines) - 1))
-        self._reveal()
+        self.call_after_refresh(self._reveal)  # once the new height is laid out
 
     def _relayout(self) -> None:
         self._width = self.text_width
