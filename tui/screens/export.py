@@ -33,7 +33,7 @@ from g60_reader.tui.screens.dialogs import ConfirmDialog, cancel_binding
 from g60_reader.tui.workbench.export import FORMATS, SUFFIXES, ExportError, check_target
 from g60_reader.tui.workbench.searches import with_format
 
-HINT = "Enter writes the file · shift+Tab, ← →, Enter: another format · Esc cancels"
+HINT = "Enter writes it · shift+Tab, ← →, Enter: another format · Esc cancels"
 FORMAT_HELP = {
     "csv": "a spreadsheet (Excel, LibreOffice)",
     "jsonl": "JSON lines",
