@@ -285,16 +285,21 @@ def make_when_queries(rows: list[tuple[str, str, str]], seed: int = 14) -> list[
     return out
 
 
+WHEN_ROUNDS = 5
+
+
 def child_when(index_dir: str, queries_file: str) -> None:
-    """Time the date/outlet/sort/timeline queries on a warm backend."""
+    """Time the date/outlet/sort/timeline queries on a warm backend: every query in
+    ``WHEN_ROUNDS`` rounds (each in its own shuffled order), its median kept, so that one
+    busy moment of the machine does not decide a kind's figure."""
     from g60_reader.index.backends.whoosh.search import WhooshBackend
     from g60_reader.index.contract import Filters
 
     backend = WhooshBackend(index_dir)
     queries = json.loads(Path(queries_file).read_text("utf-8"))
     backend.search(queries[0]["word"], filters=Filters(since="2000-01-01"))  # tables
-    timings = []
-    for q in queries:
+
+    def run(q: dict) -> tuple[float, int]:
         s = time.perf_counter()
         if q["kind"] == "timeline":
             t = backend.timeline(q["word"])
@@ -307,7 +312,21 @@ def child_when(index_dir: str, queries_file: str) -> None:
                 filters = Filters(outlets=(q["outlet"],))
             sort = "date" if q["kind"] == "sorted" else "relevance"
             total = backend.search(q["word"], 1, PAGE, filters=filters, sort=sort).total
-        timings.append((q["kind"], (time.perf_counter() - s) * 1000, total))
+        return (time.perf_counter() - s) * 1000, total
+
+    rng = random.Random(3)
+    times: dict[int, list[float]] = {i: [] for i in range(len(queries))}
+    totals: dict[int, int] = {}
+    for _round in range(WHEN_ROUNDS):
+        order = list(range(len(queries)))
+        rng.shuffle(order)
+        for i in order:
+            ms, totals[i] = run(queries[i])
+            times[i].append(ms)
+    timings = [
+        (q["kind"], statistics.median(times[i]), totals[i], q["word"])
+        for i, q in enumerate(queries)
+    ]
     print(json.dumps({"timings": timings}))
 
 
@@ -365,17 +384,19 @@ def _summarise(prefix: str, timings: list[tuple[str, float, int]]) -> dict:
 
 
 def _when_summary(prefix: str, timings: list) -> dict:
+    """p50 and p99 per kind, and each kind's cost over the plain query of the same word
+    (the median of the per-word ratios)."""
     out = {}
     for kind in WHEN_KINDS:
         sub = [t[1] for t in timings if t[0] == kind]
         if sub:
             out[f"{prefix}when_{kind}_p50_ms"] = _percentile(sub, 50)
             out[f"{prefix}when_{kind}_p99_ms"] = _percentile(sub, 99)
-    plain = out.get(f"{prefix}when_plain_p50_ms")
+    plain = {t[3]: t[1] for t in timings if t[0] == "plain" and len(t) > 3}
     for kind in ("since", "outlet", "sorted"):
-        got = out.get(f"{prefix}when_{kind}_p50_ms")
-        if plain and got:
-            out[f"{prefix}when_{kind}_overhead"] = got / plain - 1
+        ratios = [t[1] / plain[t[3]] for t in timings if t[0] == kind and plain.get(t[3])]
+        if ratios:
+            out[f"{prefix}when_{kind}_overhead"] = statistics.median(ratios) - 1
     return out
 
 
@@ -403,7 +424,7 @@ def run_peer(
         for w in when:
             s = time.perf_counter()
             total = peer.when(w, PAGE)
-            wt.append((w["kind"], (time.perf_counter() - s) * 1000, total))
+            wt.append((w["kind"], (time.perf_counter() - s) * 1000, total, w["word"]))
         out.update(_when_summary(prefix, wt))
     out[f"{prefix}build_s"] = build_s
     out[f"{prefix}index_mb"] = peer.size_bytes() / (1024 * 1024)
@@ -461,6 +482,12 @@ def _table(res: dict) -> None:
         ratio_t = f"{g / t:10.1f}" if g and t else f"{'-':>10}"
         cells = "".join(f"{v:10.2f}" if v is not None else f"{'-':>10}" for v in (g, s, t))
         print(f"{key:16}{cells}{ratio_s}{ratio_t}")
+    for kind in ("since", "outlet", "sorted"):
+        g = res.get(f"when_{kind}_overhead")
+        if g is not None:
+            seg = res.get(f"fts5_seg_when_{kind}_overhead")
+            extra = f" (FTS5 jieba: {seg:+.0%})" if seg is not None else ""
+            print(f"cost of {kind} over the plain query, median per word: {g:+.0%}{extra}")
 
 
 def main(argv: list[str] | None = None) -> int:

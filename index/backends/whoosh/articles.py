@@ -125,6 +125,7 @@ class ArticleTable:
         self.cluster_sizes: list[int] = []
         self._allowed: dict[tuple, np.ndarray] = {}
         self._rank: np.ndarray | None = None
+        self._doc_rows: np.ndarray | None = None
         self._load_stories(index_dir / STORIES_NAME)
 
     def _load_stories(self, path: Path) -> None:
@@ -162,6 +163,13 @@ class ArticleTable:
             self._rank = rank
         return self._rank
 
+    def doc_rows(self, n: int) -> np.ndarray:
+        """The article row of every document number below ``n`` (-1 before the first
+        article), worked out once."""
+        if self._doc_rows is None or self._doc_rows.size != n:
+            self._doc_rows = self.rows_of(np.arange(n, dtype=np.int64))
+        return self._doc_rows
+
     def rows_of(self, docs: np.ndarray) -> np.ndarray:
         """The table row of each (sorted) paragraph docnum: its article."""
         return np.searchsorted(self.doc, docs, side="right") - 1
@@ -197,17 +205,22 @@ class ArticleTable:
                 ok &= self.day >= day_number(filters.since)
             if filters.until is not None:
                 ok &= self.day <= day_number(filters.until)
-        if len(self._allowed) > 64:
+        if len(self._allowed) > 256:  # (one per filter: a few KB each at 100k)
             self._allowed.clear()
         self._allowed[key] = ok
         return ok
 
     def undated_rows(self, filters: Filters | None) -> np.ndarray:
         """Rows a date filter leaves out only because their date is unknown."""
+        key = ("undated", filters)
+        got = self._allowed.get(key)
+        if got is not None:
+            return got
         ok = self.alive & ~self.copy & (self.day == UNDATED)
         if filters and filters.outlets:
             codes = [self.outlet_codes.get(outlet_key(o), -1) for o in filters.outlets]
             ok &= np.isin(self.outlet, np.asarray(codes, dtype=np.int64))
+        self._allowed[key] = ok
         return ok
 
     def story_of(self, row: int) -> tuple[str | None, int]:

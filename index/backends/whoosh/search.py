@@ -59,7 +59,7 @@ from g60_reader.index.timeline import PERIODS
 
 from . import _compat, store
 from .articles import STORIES_NAME, ArticleTable
-from .fastpath import FastSearcher, Unsupported
+from .fastpath import FastSearcher, Unsupported, top_hits
 from .translate import to_whoosh
 
 PINYIN_EXPANSIONS = 8
@@ -450,21 +450,31 @@ class WhooshBackend:
         self, view: _View, wq, filters: Filters | None, all_copies: bool
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """The matches that pass ``filters`` (and collapsing): ``(docs, scores, their
-        article rows, undated articles left out)``."""
+        article rows, undated articles left out)``; docs ascend, so rows do too. Every
+        step costs in proportion to the matches (or to the articles, once per filter),
+        never to the whole index."""
         table = view.articles
-        docs, scores = self._all_matches(view, wq)
-        rows = table.rows_of(docs)
+        fast = view.fast if self.fast else None
+        if fast is not None:
+            mask, dense = fast.evaluate(wq)
+            docs = np.flatnonzero(mask)
+            scores = dense[docs]
+            rows = table.doc_rows(mask.size)[docs]
+        else:
+            docs, scores = self._all_matches(view, wq)
+            rows = table.rows_of(docs)
         inside = rows >= 0
-        docs, scores, rows = docs[inside], scores[inside], rows[inside]
+        rows = rows.clip(0)
         undated = 0
         if filters is not None and filters.dated:
-            undated = int(np.unique(rows[table.undated_rows(filters)[rows]]).size)
-        keep = table.allowed(filters)[rows]
+            undated = _distinct(rows[inside & table.undated_rows(filters)[rows]])
+        keep = inside & table.allowed(filters)[rows]
         docs, scores, rows = docs[keep], scores[keep], rows[keep]
-        if not all_copies and table.has_stories:
+        if not all_copies and table.has_stories and (table.cluster[rows] >= 0).any():
             matched = np.unique(rows)
-            shown = matched[table.collapse(matched)]
-            keep = np.isin(rows, shown)
+            shown = np.zeros(table.doc.size, dtype=bool)
+            shown[matched[table.collapse(matched)]] = True
+            keep = shown[rows]
             docs, scores, rows = docs[keep], scores[keep], rows[keep]
         return docs, scores, rows, undated
 
@@ -474,15 +484,19 @@ class WhooshBackend:
         """Counts and the first ``limit`` hits in ``sort`` order, after filters."""
         docs, scores, rows, result.undated = self._narrowed(view, wq, filters, all_copies)
         result.total = int(docs.size)
-        result.articles = int(np.unique(rows).size)
+        result.articles = _distinct(rows)
         if sort == "relevance":
-            order = np.lexsort((docs, -scores))
+            return top_hits(docs, scores, limit)
+        rank = view.articles.published_rank()[rows]
+        # newest (or oldest) first, undated last: the best `limit` ranks are found in
+        # linear time, and only the documents holding them are sorted
+        key = np.where(rank < 0, np.iinfo(np.int64).max, -rank if sort == "date" else rank)
+        if key.size > limit:
+            cut = np.partition(key, limit - 1)[limit - 1]
+            few = np.flatnonzero(key <= cut)
         else:
-            rank = view.articles.published_rank()[rows]
-            undated = rank < 0
-            newest = -rank if sort == "date" else rank
-            order = np.lexsort((docs, -scores, newest, undated))
-        order = order[:limit]
+            few = np.arange(key.size)
+        order = few[np.lexsort((docs[few], -scores[few], key[few]))][:limit]
         return [(int(d), float(sc)) for d, sc in zip(docs[order], scores[order], strict=True)]
 
     @staticmethod
@@ -1169,6 +1183,11 @@ def _derive_pinyin(view: _View, key: str, limit: int = PINYIN_EXPANSIONS) -> lis
         derived.pop(next(iter(derived)))
     derived[(key, limit)] = out
     return out
+
+
+def _distinct(ascending: np.ndarray) -> int:
+    """The number of distinct values of an ascending array."""
+    return int(np.count_nonzero(np.diff(ascending)) + 1) if ascending.size else 0
 
 
 def _summary(meta: dict) -> ArticleSummary:
