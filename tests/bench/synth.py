@@ -53,6 +53,31 @@ def _sample_vocabulary() -> list[str]:
     return sorted(set(words)) + SAMPLE_TERMS
 
 
+_NAMES: dict[str, tuple[str, ...]] = {
+    "person": ("孙景淼", "陈龙", "陶诚华", "郑余良", "张伟亚", "盛游"),
+    "place": ("金华", "松江", "嘉兴", "杭州", "苏州", "湖州", "宣城", "芜湖", "合肥", "上海"),
+    "organization": ("政协", "金华日报", "零跑科技有限公司"),
+}
+
+
+def find_names(text: str, folded: str) -> list:
+    """The synthetic corpus's names by string search: the benchmarks' ``--recogniser
+    names`` (the entity pass's jieba and writes without LAC's cost; module level, so
+    worker processes can run it)."""
+    from g60_reader.corpus.model import EntitySpan
+
+    out = []
+    for etype, names in _NAMES.items():
+        for name in names:
+            start = folded.find(name)
+            while start >= 0:
+                out.append(
+                    EntitySpan(start, start + len(name), etype, text[start : start + len(name)])
+                )
+                start = folded.find(name, start + 1)
+    return out
+
+
 OUTLETS = (
     "新华网",
     "人民网",

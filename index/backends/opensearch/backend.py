@@ -203,6 +203,7 @@ class OpenSearchBackend:
         # (query, filters, all_copies) -> (time, total, articles, undated, story clause)
         self._counts: dict[tuple, tuple[float, int, int, int, Any]] = {}
         self._pinyin: dict[tuple[str, int], tuple[float, list[str]]] = {}
+        self._stories_seen: tuple[float, bool] | None = None
 
     # -- state ---------------------------------------------------------------------------
 
@@ -224,6 +225,7 @@ class OpenSearchBackend:
             self._counts.clear()
             self._pinyin.clear()
         self._shards = None
+        self._stories_seen = None
 
     def exists(self) -> bool:
         found = store.check_version(self.conn)
@@ -385,6 +387,8 @@ class OpenSearchBackend:
         One composite aggregation over the stories among the matches, with the lowest
         rank (``crank``) of each: the paragraphs kept are those of articles outside any
         story and those whose ``ckey`` (``<cluster>#<rank>``) is one of the winners."""
+        if not self._has_stories():
+            return None
         query = {"bool": {"must": [dsl], "filter": [*clauses, {"exists": {"field": "crank"}}]}}
         winners = [
             f"{b['key']['cluster']}#{int(b['best']['value'])}"
@@ -408,6 +412,17 @@ class OpenSearchBackend:
                 "minimum_should_match": 1,
             }
         }
+
+    def _has_stories(self) -> bool:
+        """Whether any article is in a story (asked at most every few seconds)."""
+        now = time.monotonic()
+        if self._stories_seen is None or now - self._stories_seen[0] > COUNT_CACHE_SECONDS:
+            with self.conn.call("searching") as client:
+                found = client.count(
+                    index=self.target.index, body={"query": {"exists": {"field": "crank"}}}
+                )
+            self._stories_seen = (now, found["count"] > 0)
+        return self._stories_seen[1]
 
     def _undated(self, dsl: dict[str, Any], filters: Filters | None) -> int:
         """Matching articles left out by a date filter because their date is unknown."""
