@@ -614,10 +614,7 @@ class G60App(WorkbenchMixin, PanelsMixin, NarrowingMixin, App[None]):
         self.status.set_message(*self._results_message(results))
         if "first_result" not in self.timings:
             self.timings["first_result"] = time.perf_counter()
-            if self.exit_after_first_result:
-                self.exit()
-                return
-            if self.backend is not None:
+            if self.backend is not None and not self.exit_after_first_result:
                 self._warm_worker(self.backend)
         if self._focus_results_on_result:
             self._focus_results_on_result = False
@@ -625,7 +622,9 @@ class G60App(WorkbenchMixin, PanelsMixin, NarrowingMixin, App[None]):
                 self.results_list.focus()
         if self.entity_panel.display:
             self._fill_entity_panel()
-        self.request_timeline()  # after the results are on screen, never before
+        counting = self.request_timeline()  # after the results are on screen, never before
+        if self.exit_after_first_result and not counting:
+            self.exit()  # start-up measured: no strip to wait for
 
     @work(thread=True, exclusive=True, group="warm")
     def _warm_worker(self, backend: SearchBackend) -> None:

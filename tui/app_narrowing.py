@@ -21,6 +21,8 @@ after a resize while nothing is selected.
 
 from __future__ import annotations
 
+import time
+
 from textual import work
 
 from g60_reader.index.contract import Filters, SearchBackend, Timeline, TimelineBucket
@@ -36,9 +38,9 @@ class NarrowingMixin:
 
     # -- the timeline strip ------------------------------------------------------------
 
-    def request_timeline(self) -> None:
+    def request_timeline(self) -> bool:
         """After results arrived: count the query's hits per period for the strip, unless
-        the bars would be the same as those shown."""
+        the bars would be the same as those shown. True when a count was started."""
         results = self.results
         scope = results.scope if results is not None else None
         strip = self.timeline_strip
@@ -53,17 +55,18 @@ class NarrowingMixin:
             self._timeline_key = None
             self._timeline_seq += 1  # a timeline still being counted is no longer wanted
             strip.display = False
-            return
+            return False
         key = scope.timeline_key()
         if key == self._timeline_key:
-            return
+            return False
         self._timeline_key = key
         self._timeline_seq += 1
         if results.total == 0 and results.undated == 0 and scope.period is None:
             self._timeline_days = []  # nothing matched: nothing to count
             strip.display = False
-            return
+            return False
         self._timeline_worker(self._timeline_seq, self.backend, key[0], key[1])
+        return True
 
     @work(thread=True, exclusive=True, group="timeline")
     def _timeline_worker(
@@ -81,6 +84,14 @@ class NarrowingMixin:
         self._timeline_days = [] if timeline.error else list(timeline.buckets)
         self._timeline_by = None
         self._fit_strip()
+        if "first_timeline" not in self.timings:
+            self.call_after_refresh(self._first_strip_painted)
+
+    def _first_strip_painted(self) -> None:
+        """The start-up figures: the first strip is on screen (the benchmark's end)."""
+        self.timings.setdefault("first_timeline", time.perf_counter())
+        if self.exit_after_first_result:
+            self.exit()
 
     def _strip_width(self) -> int:
         """Cells the strip's bars may take: the results column's width less its padding."""

@@ -92,7 +92,7 @@ async def test_another_index_directory_gets_no_sample(
     assert not elsewhere.exists()
 
 
-async def test_exit_hook_stops_after_the_first_result(
+async def test_exit_hook_stops_after_the_first_result_and_its_timeline(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("G60_READER_HOME", str(tmp_path))
@@ -110,5 +110,7 @@ async def test_exit_hook_stops_after_the_first_result(
     assert not app.is_running
     assert "first_result" in app.timings
     assert app.timings["first_paint"] <= app.timings["first_result"]
+    # the sample is dated: the hook waits for the timeline strip over the results too
+    assert app.timings["first_result"] <= app.timings["first_timeline"]
     assert app.results is not None and app.results.query == "科创走廊"
     assert app.results.total > 0
