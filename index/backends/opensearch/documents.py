@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from g60_reader.corpus.fold import fold
-from g60_reader.corpus.model import Article, Damage, EntitySpan, Paragraph
+from g60_reader.corpus.model import Article, EntitySpan, Paragraph
 from g60_reader.index import analyzer, pinyin
 from g60_reader.index.results import outlet_key
 
@@ -90,31 +90,9 @@ def src_of(path: str | os.PathLike[str], dirs: dict[str, str] | None = None) -> 
 
 
 def article_meta(article: Article, src: str) -> dict[str, Any]:
-    """Everything of ``article`` but its paragraphs, JSON-ready."""
-    if not article.text_key:  # an article made by a program, not read from a file
-        from g60_reader.corpus.readers import text_key
-
-        article.text_key = text_key(article.title, article.paragraphs)
-    meta: dict[str, Any] = {
-        "id": article.id,
-        "path": safe(article.path),
-        "src": safe(src),
-        "title": article.title,
-        "subtitle": article.subtitle,
-        "outlet": article.outlet,
-        "dateline": article.dateline,
-        "published": article.published,
-        "date_text": article.date_text,
-        "byline": article.byline,
-        "source_credit": article.source_credit,
-        "codec": article.codec,
-        "text_key": article.text_key,
-        "damage": [d.as_dict() for d in article.damage],
-        "content_hash": article.content_hash,
-        "file_hash": article.file_hash,
-        "record": article.record,
-        "format": article.format,
-    }
+    """Everything of ``article`` but its paragraphs, JSON-ready (paths that are not valid
+    UTF-8 kept exactly beside their readable form)."""
+    meta: dict[str, Any] = {**article.metadata(), "path": safe(article.path), "src": safe(src)}
     for key, value in (("path_raw", _pack(article.path)), ("src_raw", _pack(src))):
         if value is not None:
             meta[key] = value
@@ -127,26 +105,8 @@ def meta_src(meta: dict[str, Any]) -> str:
 
 
 def article_from_meta(meta: dict[str, Any], paragraphs: list[Paragraph]) -> Article:
-    return Article(
-        id=meta["id"],
-        path=_unpack(meta.get("path", ""), meta.get("path_raw")),
-        title=meta.get("title", ""),
-        subtitle=meta.get("subtitle", ""),
-        outlet=meta.get("outlet", ""),
-        dateline=meta.get("dateline", ""),
-        published=meta.get("published"),
-        date_text=meta.get("date_text", ""),
-        byline=meta.get("byline", ""),
-        source_credit=meta.get("source_credit", ""),
-        codec=meta.get("codec", ""),
-        text_key=meta.get("text_key", ""),
-        paragraphs=paragraphs,
-        damage=[Damage(**d) for d in meta.get("damage", [])],
-        content_hash=meta.get("content_hash", ""),
-        file_hash=meta.get("file_hash", ""),
-        record=meta.get("record", 0),
-        format=meta.get("format", ""),
-    )
+    path = _unpack(meta.get("path", ""), meta.get("path_raw"))
+    return Article.from_metadata({**meta, "path": path}, paragraphs)
 
 
 def paragraphs_of(items: list[tuple[int, str]]) -> list[Paragraph]:

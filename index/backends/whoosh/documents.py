@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from g60_reader.corpus.fold import fold
-from g60_reader.corpus.model import Article, Damage, EntitySpan, Paragraph
+from g60_reader.corpus.model import Article, EntitySpan, Paragraph
 from g60_reader.index import analyzer
 from g60_reader.index.analyzer import ParagraphAnalysis
 
@@ -19,54 +19,11 @@ from .schema import Analyzed
 
 
 def _meta(article: Article, src: str) -> dict:
-    if not article.text_key:  # an article made by a program, not read from a file
-        from g60_reader.corpus.readers import text_key
-
-        article.text_key = text_key(article.title, article.paragraphs)
-    return {
-        "id": article.id,
-        "path": article.path,
-        "src": src,
-        "title": article.title,
-        "subtitle": article.subtitle,
-        "outlet": article.outlet,
-        "dateline": article.dateline,
-        "published": article.published,
-        "date_text": article.date_text,
-        "byline": article.byline,
-        "source_credit": article.source_credit,
-        "codec": article.codec,
-        "text_key": article.text_key,
-        "damage": [d.as_dict() for d in article.damage],
-        "content_hash": article.content_hash,
-        "file_hash": article.file_hash,
-        "record": article.record,
-        "format": article.format,
-        "paragraphs": len(article.paragraphs),
-    }
+    return {**article.metadata(), "src": src, "paragraphs": len(article.paragraphs)}
 
 
 def article_from_meta(meta: dict, paragraphs: list[Paragraph]) -> Article:
-    return Article(
-        id=meta["id"],
-        path=meta["path"],
-        title=meta["title"],
-        subtitle=meta.get("subtitle", ""),
-        outlet=meta.get("outlet", ""),
-        dateline=meta.get("dateline", ""),
-        published=meta.get("published"),
-        date_text=meta.get("date_text", ""),
-        byline=meta.get("byline", ""),
-        source_credit=meta.get("source_credit", ""),
-        codec=meta.get("codec", ""),
-        text_key=meta.get("text_key", ""),
-        paragraphs=paragraphs,
-        damage=[Damage(**d) for d in meta.get("damage", [])],
-        content_hash=meta.get("content_hash", ""),
-        file_hash=meta.get("file_hash", ""),
-        record=meta.get("record", 0),
-        format=meta.get("format", ""),
-    )
+    return Article.from_metadata(meta, paragraphs)
 
 
 def _paragraph_doc(
