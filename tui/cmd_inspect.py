@@ -21,7 +21,6 @@ from rich.text import Text
 
 from g60_reader.corpus.clean import DAMAGE_MARK, INVISIBLE
 from g60_reader.corpus.model import Article, EntitySpan, ReadError
-from g60_reader.corpus.readers import SAMPLE_PATH, load_paths
 from g60_reader.tui.widgets.rendering import ENTITY_STYLES
 
 Entities = list[list[EntitySpan]]  # per body paragraph, in order
@@ -173,6 +172,10 @@ def _silence_stdout() -> None:
 
 
 def _items(paths: tuple[str, ...]) -> Iterator[Article | ReadError]:
+    # the readers (trafilatura, htmldate, numpy: 0.43 s) only when inspecting: every
+    # other command imports this module through the command line
+    from g60_reader.corpus.readers import SAMPLE_PATH, load_paths
+
     sources: Iterable[str | Path] = paths or (SAMPLE_PATH,)
     return load_paths(sources)
 

@@ -49,3 +49,27 @@ def test_the_command_line_does_not_import_textual_unless_it_opens_the_reader(
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "TEXTUAL False"
+
+
+def test_searching_does_not_import_the_html_readers(tmp_path: Path) -> None:
+    """``search`` opens an index: trafilatura and htmldate (0.4 s of imports) are for
+    reading files, and every command's module is imported by the command line."""
+    from g60_reader.corpus.readers import SAMPLE_PATH
+
+    ix = str(tmp_path / "ix")
+    build = f"main(['--index-dir', {ix!r}, 'index', {str(SAMPLE_PATH)!r}], standalone_mode=False)"
+    subprocess.run(
+        [sys.executable, "-c", f"from g60_reader.tui.cli import main\n{build}\n"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code = (
+        "import sys\n"
+        "from g60_reader.tui.cli import main\n"
+        f"main(['--index-dir', {ix!r}, 'search', '长三角', '--json'], standalone_mode=False)\n"
+        "print('LOADED', sorted(m for m in ('trafilatura', 'htmldate') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert '"paragraph"' in done.stdout  # it did search
+    assert done.stdout.strip().splitlines()[-1] == "LOADED []"
