@@ -3,6 +3,7 @@
     python -m tests.bench.run --size 100k --procs 2 --no-peers --no-startup --out w.json
     python -m tests.bench.opensearch_bench --size 100k --whoosh w.json --out os.json
     python -m tests.bench.opensearch_bench --size 1m --nodes 3 --heap 1g --out os1m.json
+    # --skip-build: query what the last run left in the cluster's data directory
 
 What it does, on the deterministic synthetic corpus (``tests.bench.synth``; 1m is written
 into the bench cache on first use, 100k is the one ``tests.bench.run`` writes):
@@ -14,8 +15,8 @@ into the bench cache on first use, 100k is the one ``tests.bench.run`` writes):
 2. the disk: the index's primary store as built and after a force merge to one segment
    (beside the Whoosh index directory);
 3. queries: the 200 queries of the Whoosh run (``run-<size>/queries.json``, seven kinds;
-   for 1m the 100k set), first page of 20 with spans, p50/p95/p99 and per kind; and the
-   date/outlet/sort/timeline set (``when.json``);
+   the 100k set when there is no Whoosh run of the size), first page of 20 with spans,
+   p50/p95/p99 and per kind; and the date/outlet/sort/timeline set (``when.json``);
 4. agreement with Whoosh (when its index is there): the totals (paragraphs, articles) of
    each query must be equal; how much the top ten differ: overlap@10 and Kendall's tau
    over the hits both put in their top ten. The same on the contract suite's corpus and
@@ -203,8 +204,30 @@ def contract_agreement(node: str) -> dict[str, Any]:
         return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def _build(backend, corpus: Path, args: argparse.Namespace, res: dict[str, Any]) -> None:
+    """Index the corpus from empty, then the entity pass (unless ``--no-enrich``)."""
     from g60_reader.corpus.entities import recognise
+
+    print(f"indexing {corpus} into {backend.url}...", flush=True)
+    t0 = time.perf_counter()
+    cpu0 = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
+    report = backend.update([corpus], rebuild=True, procs=args.procs)
+    res["build_s"] = time.perf_counter() - t0
+    res["build_cpu_client_s"] = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - cpu0
+    res["paragraphs"] = report.paragraphs
+    res["articles"] = report.added
+    res["paragraphs_per_s"] = report.paragraphs / res["build_s"]
+    print(f"  {report.paragraphs} paragraphs in {res['build_s']:.1f} s", flush=True)
+    if not args.no_enrich:
+        t0 = time.perf_counter()
+        chosen = recognise if args.recogniser == "lac" else find_names
+        res["recogniser"] = args.recogniser
+        res["enriched"] = backend.enrich(chosen, procs=args.procs, wait=True)
+        res["enrich_s"] = time.perf_counter() - t0
+        print(f"  entity pass {res['enrich_s']:.1f} s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
     from g60_reader.index.registry import open_backend
     from tests.bench.pd1998 import cache_dir
 
@@ -225,11 +248,18 @@ def main(argv: list[str] | None = None) -> int:
         " corpus found by string search (the pass's jieba and writes, without LAC's cost)",
     )
     ap.add_argument("--no-contract", action="store_true")
+    ap.add_argument(
+        "--skip-build",
+        action="store_true",
+        help="query the index the last run left in the cluster's data directory",
+    )
     args = ap.parse_args(argv)
 
     cache = cache_dir()
     corpus = corpus_for(args.size)
-    query_run = cache / ("run-100k" if args.size == "1m" else f"run-{args.size}")
+    query_run = cache / f"run-{args.size}"
+    if not (query_run / "queries.json").exists():
+        query_run = cache / "run-100k"  # no Whoosh run of this size: the 100k queries
     res: dict[str, Any] = {"size": args.size, "nodes": args.nodes, "procs": args.procs}
     res["load_before"] = os.getloadavg()
     cluster_cm = (
@@ -241,30 +271,16 @@ def main(argv: list[str] | None = None) -> int:
         replicas = 1 if args.nodes > 1 else 0
         url = f"opensearch+http://{node}/bench-{args.size}?shards={args.nodes}&replicas={replicas}"
         backend = open_backend(url)
-        print(f"indexing {corpus} into {backend.url}...", flush=True)
-        t0 = time.perf_counter()
-        cpu0 = _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)
-        report = backend.update([corpus], rebuild=True, procs=args.procs)
-        res["build_s"] = time.perf_counter() - t0
-        res["build_cpu_client_s"] = (
-            _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN) - cpu0
-        )
-        res["paragraphs"] = report.paragraphs
-        res["articles"] = report.added
-        res["paragraphs_per_s"] = report.paragraphs / res["build_s"]
-        print(f"  {report.paragraphs} paragraphs in {res['build_s']:.1f} s", flush=True)
-        if not args.no_enrich:
+        if args.skip_build:
+            print(f"reusing {backend.url}...", flush=True)
+        else:
+            _build(backend, corpus, args, res)
             t0 = time.perf_counter()
-            chosen = recognise if args.recogniser == "lac" else find_names
-            res["recogniser"] = args.recogniser
-            res["enriched"] = backend.enrich(chosen, procs=args.procs, wait=True)
-            res["enrich_s"] = time.perf_counter() - t0
-            print(f"  entity pass {res['enrich_s']:.1f} s", flush=True)
-        t0 = time.perf_counter()
-        again = backend.update([corpus], procs=args.procs)
-        res["noop_rerun_s"] = time.perf_counter() - t0
-        res["noop_unchanged"] = again.unchanged
+            again = backend.update([corpus], procs=args.procs)
+            res["noop_rerun_s"] = time.perf_counter() - t0
+            res["noop_unchanged"] = again.unchanged
         res["store_as_built"] = store_bytes(backend)
+        res["query_set"] = str(query_run / "queries.json")
         queries = json.loads((query_run / "queries.json").read_text("utf-8"))
         print("queries...", flush=True)
         res.update(time_queries(backend, queries))
@@ -310,12 +326,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print(res: dict[str, Any]) -> None:
     mb = 1024 * 1024
-    print(f"\n== {res['size']} on {res['nodes']} node(s): {res['paragraphs']} paragraphs")
-    print(
-        f"build {res['build_s']:.1f} s ({res['paragraphs_per_s']:.0f} paragraphs/s),"
-        f" entity pass {res.get('enrich_s', float('nan')):.1f} s,"
-        f" no-op re-run {res['noop_rerun_s']:.1f} s"
-    )
+    print(f"\n== {res['size']} on {res['nodes']} node(s): {res.get('paragraphs', '?')} paragraphs")
+    if "build_s" in res:
+        print(
+            f"build {res['build_s']:.1f} s ({res['paragraphs_per_s']:.0f} paragraphs/s),"
+            f" entity pass {res.get('enrich_s', float('nan')):.1f} s,"
+            f" no-op re-run {res['noop_rerun_s']:.1f} s"
+        )
+    print(f"queries: {res.get('query_set')}")
     built, merged = res["store_as_built"], res["store_merged"]
     print(
         f"disk: primaries {built['primaries'] / mb:.0f} MB as built,"
