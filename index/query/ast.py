@@ -33,11 +33,24 @@ class Term:
 @dataclass(frozen=True, slots=True)
 class Phrase:
     """``terms`` at consecutive positions of ``field`` (an exact substring of the text
-    when the terms are its overlapping bigrams)."""
+    when the terms are its overlapping bigrams).
+
+    ``open_end``: the last term is one Han character that must *start* the term at its
+    position (a bigram beginning with it, or the character alone where it ends its Han
+    run) rather than be that exact term. The parser sets it when a query piece ends in a
+    one-character Han run after something else (``1998年``, ``31日``, ``G60科``): in the
+    text ``1998年度`` the position after ``1998`` holds the bigram ``年度``, not ``年``.
+    """
 
     field: str
     terms: tuple[str, ...]
     boost: float = 1.0
+    open_end: bool = False
+
+    @property
+    def head(self) -> tuple[str, ...]:
+        """The terms that must be exact (all but an open last one)."""
+        return self.terms[:-1] if self.open_end else self.terms
 
 
 @dataclass(frozen=True, slots=True)

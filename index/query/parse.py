@@ -20,7 +20,9 @@ indexed Han words with that reading, ranked below direct matches.
 How a word becomes a query on the sub-word field ``body``: one Han character is a
 character prefix (every bigram starting with it), two are one term, more are a phrase of
 bigrams OR'ed with the whole word in the ``words`` field (which ranks exact long words
-higher).
+higher). A piece ending in one Han character after digits or Latin letters (``1998年``,
+``31日``, ``G60科``) is a phrase whose last term is *open* (``Phrase.open_end``): any
+term starting with that character, since in ``1998年度`` the index holds ``年度`` there.
 
 :func:`parse` never raises: a query it cannot use comes back with ``error`` set to one
 line that says why.
@@ -298,7 +300,11 @@ class _Parser:
             if is_han(t) and len(t) == 1:
                 return Q.CharPrefix(fieldname, t, boost=boost)
             return Q.Term(fieldname, t, boost=boost)
-        phrase = Q.Phrase(fieldname, tuple(toks), boost=boost)
+        # a lone Han character at the end (1998年, G60科) is the start of whatever term
+        # the text has there: 年度 in 1998年度, 年 only where it ends its run
+        last = toks[-1]
+        open_end = is_han(last) and len(last) == 1
+        phrase = Q.Phrase(fieldname, tuple(toks), boost=boost, open_end=open_end)
         if fieldname == "body" and HAN_RUN_RE.fullmatch(piece) and len(piece) >= 3:
             return Q.Or((phrase, Q.Term("words", piece, boost=boost * WORDS_BOOST)))
         return phrase

@@ -5,7 +5,8 @@
 
 It is also the **reference** the contract suite compares the other backends with: every
 query node is evaluated by its definition (a term is in the paragraph's terms, a phrase
-is at consecutive positions, ...), on the same analysis the other backends index
+is at consecutive positions, an open phrase end is any term starting with its
+character, ...), on the same analysis the other backends index
 (:mod:`g60_reader.index.analyzer`), so any difference in hit sets is a bug of the
 faster backend. Scores are simple (term frequency times boost): relevance order may
 differ from the others', hit sets may not.
@@ -358,7 +359,7 @@ class MemoryBackend:
                 return node.boost if node.text in para.words else 0.0
             return node.boost * len(para.poses.get(node.text, ()))
         if isinstance(node, Q.Phrase):
-            return node.boost * _phrase_count(para.poses, node.terms)
+            return node.boost * _phrase_count(para.poses, node.terms, node.open_end)
         if isinstance(node, Q.CharPrefix):
             return node.boost if any(t.startswith(node.char) for t in para.poses) else 0.0
         if isinstance(node, Q.Prefix):
@@ -389,7 +390,7 @@ class MemoryBackend:
             return node.text in terms
         if isinstance(node, Q.Phrase):
             terms = doc.title_terms if node.field == "title" else doc.outlet_terms
-            return _phrase_count(terms, node.terms) > 0
+            return _phrase_count(terms, node.terms, node.open_end) > 0
         if isinstance(node, Q.CharPrefix):
             terms = doc.title_terms if node.field == "title" else doc.outlet_terms
             return any(t.startswith(node.char) for t in terms)
@@ -671,12 +672,23 @@ class MemoryBackend:
             return next((s for s in self._all_stories() if s.cluster == cluster), None)
 
 
-def _phrase_count(poses: dict[str, list[int]], terms: tuple[str, ...]) -> int:
-    if not terms or any(t not in poses for t in terms):
+def _phrase_count(
+    poses: dict[str, list[int]], terms: tuple[str, ...], open_end: bool = False
+) -> int:
+    """Start positions where ``terms`` are at consecutive positions; with ``open_end``
+    the last one is a character that any term starting with it satisfies."""
+    if not terms:
         return 0
+    exact = terms[:-1] if open_end else terms
+    if any(t not in poses for t in exact):
+        return 0
+    later = [set(poses[t]) for t in exact[1:]]
+    if open_end:
+        char = terms[-1]
+        later.append({p for t, ps in poses.items() if t.startswith(char) for p in ps})
+    firsts = poses[exact[0]] if exact else later.pop()
     count = 0
-    later = [set(poses[t]) for t in terms[1:]]
-    for start in poses[terms[0]]:
+    for start in firsts:
         if all(start + k + 1 in positions for k, positions in enumerate(later)):
             count += 1
     return count

@@ -13,6 +13,17 @@ per node (index-wide document numbers):
 - ``Phrase`` (``slop=1``): the words' postings intersected, rarest first, then
   consecutive positions checked (as arrays for the usual one-position postings); the
   score is the sum of the words' BM25F scores (Whoosh's ``SpanNear2`` intersection);
+- ``OpenPhrase`` (``1998年``: the exact words, then any term starting with the
+  character): the words' postings intersected as for ``Phrase``; the expanded terms
+  (read once per segment from the term dictionary, those whose document range misses
+  every candidate skipped) only in blocks holding candidates; positions compared as
+  ``document << 32 | position`` keys. The score is Whoosh's ``SpanNear2`` over a
+  ``SpanOr``: the words' BM25F plus that of every expanded term the document holds.
+  Measured (median of 5, counts not cached): ``1998年`` on 2,000 People's Daily 1998
+  articles (9,377 paragraphs, 644 terms starting with 年) 11.8 ms for the 160 paragraphs
+  holding it, where the former exact phrase took 3.4 ms and found 37; ``G60科`` on the
+  10k synthetic benchmark index (348 terms starting with 科) 7.2 ms, 463 hits (``G60科创``
+  3-5 ms);
 - ``CharPrefix``: its constant score on every document holding the character;
 - ``Or``: union, scores summed (Whoosh's ``UnionMatcher``); ``And``: intersection,
   summed, the smallest subquery first and the others only asked about the documents
@@ -42,6 +53,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from itertools import accumulate, repeat
 from pickle import loads as _loads
+from typing import Any
 
 import numpy as np
 from whoosh import query as Q
@@ -52,7 +64,7 @@ from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from . import _compat
-from .translate import CharPrefix
+from .translate import CharPrefix, OpenPhrase
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _ONE_HEAD = b"\x00\x00\x00\x01\x80\x02]q\x00"  # pack_uint(1), PROTO 2, EMPTY_LIST, BINPUT 0
@@ -60,6 +72,7 @@ CHAR_CACHE = 64  # CharPrefix document arrays kept per view
 SPARSE = 8  # restrict later subqueries to the matches so far when under 1/SPARSE of all
 CACHE_POSTINGS = 2_000_000  # decoded postings kept per searcher (about 16 MB); 0: none
 CACHE_MIN = 1024  # only lists at least this long are kept
+_KEY = 1 << 32  # (document, position) pairs as document * _KEY + position
 SKIPPABLE = (Q.Term, Q.Prefix)  # Whoosh queries whose matchers are asked by skip_to
 
 
@@ -135,6 +148,8 @@ class FastSearcher:
             out = self._andnot(q, within)
         elif cls is Q.Phrase:
             out = self._phrase(q, within)
+        elif cls is OpenPhrase:
+            out = self._open_phrase(q, within)
         elif cls is Q.Prefix:
             out = self._prefix(q, within)
         else:
@@ -154,6 +169,8 @@ class FastSearcher:
                 return reader.doc_frequency(q.fieldname, q.text)
             if cls is Q.Phrase:
                 return min((reader.doc_frequency(q.fieldname, w) for w in q.words), default=0)
+            if cls is OpenPhrase:
+                return min(reader.doc_frequency(q.fieldname, w) for w in q.words[:-1])
             if cls is Q.Or:
                 return sum(self.estimate(sub) for sub in q.subqueries)
             if cls is Q.And:
@@ -242,8 +259,11 @@ class FastSearcher:
 
     def _bm25(self, fieldname: str, btext: bytes, tf, fl):
         """``whoosh.scoring.bm25``, operation for operation, over arrays."""
+        return self._bm25_idf(fieldname, self.searcher.idf(fieldname, btext), tf, fl)
+
+    def _bm25_idf(self, fieldname: str, idf, tf, fl):
+        """:meth:`_bm25` with the term's idf given (one per posting, or one for all)."""
         w = self.weighting
-        idf = self.searcher.idf(fieldname, btext)
         avgfl = self.searcher.avg_field_length(fieldname) or 1
         B = _compat.bm25_b(w, fieldname)
         K1 = w.K1
@@ -471,6 +491,117 @@ class FastSearcher:
         scores[docs] = total
         return mask, scores
 
+    def _open_phrase(self, q, within):
+        """An :class:`~.translate.OpenPhrase`: the exact words at consecutive positions
+        (read as in :meth:`_phrase`, rarest first), then at the next position any term
+        starting with the last word's character. Scored like Whoosh's ``SpanNear2`` over
+        the words and a ``SpanOr`` of the expanded terms: the words' BM25F plus that of
+        every expanded term the document holds, times the boost."""
+        fieldname = q.fieldname
+        head = q.words[:-1]
+        if q.slop != 1 or not head or fieldname not in self.schema:
+            return None
+        scoring = self._scoring(fieldname)
+        if scoring is None or not isinstance(scoring[0].format, Positions):
+            return None
+        field, lengths = scoring
+        try:
+            btexts = [field.to_bytes(w) for w in head]
+        except ValueError:
+            return self._empty()
+        per_leaf, _df = self._leaf_prefix(CharPrefix(fieldname, q.words[-1]))
+        mask, scores = self._empty()
+        for seg, (sub, off) in enumerate(self.leaves):
+            reader = sub.reader()
+            pairs = per_leaf[seg]
+            if not pairs or any((fieldname, bt) not in reader for bt in btexts):
+                continue
+            local = self._local(within, off, reader.doc_count_all())
+            if local is not None and not local:
+                continue
+            order = sorted(
+                range(len(btexts)), key=lambda i: reader.doc_frequency(fieldname, btexts[i])
+            )
+            lists: list = [None] * len(btexts)
+            cand = None
+            for i in order:
+                lists[i] = self._decoded(
+                    seg, reader, fieldname, btexts[i], field.format, local, True
+                )
+                ids = lists[i][0]
+                if cand is None:
+                    cand = ids[self.live[ids + off]]
+                    if local is not None:
+                        cand = np.intersect1d(cand, np.asarray(local, dtype=np.int64))
+                else:
+                    cand = np.intersect1d(cand, ids, assume_unique=True)
+                if not cand.size:
+                    break
+                local = cand.tolist()
+            if cand is None or not cand.size:
+                continue
+            # where the exact words end: (document, next position) keys
+            ends = None
+            for i, (ids, _w, positions) in enumerate(lists):
+                k = _keys(ids, positions, np.searchsorted(ids, cand)) + (len(head) - i)
+                ends = k if ends is None else np.intersect1d(ends, k, assume_unique=True)
+            cand = np.unique(ends // _KEY)
+            if not cand.size:
+                continue
+            wanted = cand.tolist()
+            lo_doc, hi_doc = wanted[0], wanted[-1]
+            # every expanded term's postings in blocks holding candidates, gathered
+            # into flat arrays; positions parsed only for postings of candidates
+            idl: list[np.ndarray] = []
+            wl: list[np.ndarray] = []
+            vl: list[bytes] = []
+            idfs: list[float] = []
+            for btext, terminfo in pairs:
+                lo, hi = terminfo.min_id(), terminfo.max_id()
+                if hi < lo_doc or lo > hi_doc:
+                    continue
+                k = bisect_right(wanted, hi)
+                if k == 0 or wanted[k - 1] < lo:
+                    continue  # no candidate in the term's document range
+                ids, weights, raw = _postings(
+                    reader, fieldname, btext, field.format, True, wanted, terminfo, raw=True
+                )
+                if ids.size:
+                    idl.append(ids)
+                    wl.append(weights)
+                    vl.extend(raw)
+                    idfs.append(self.searcher.idf(fieldname, btext))
+            if not idl:
+                continue
+            all_ids = np.concatenate(idl)
+            at = np.flatnonzero(np.isin(all_ids, cand))
+            if not at.size:
+                continue
+            term_of = np.repeat(np.arange(len(idl)), [ids.size for ids in idl])[at]
+            ids = all_ids[at]
+            where = np.searchsorted(cand, ids)
+            end_score = np.zeros(cand.size, dtype=np.float64)
+            tf = np.concatenate(wl)[at]
+            idf = np.asarray(idfs, dtype=np.float64)[term_of]
+            np.add.at(end_score, where, self._bm25_idf(fieldname, idf, tf, lengths[ids + off]))
+            keys = _keys(ids, _first([vl[j] for j in at.tolist()]), np.arange(at.size))
+            hit = keys[np.isin(keys, ends, assume_unique=True)]
+            matched = np.zeros(cand.size, dtype=bool)
+            matched[np.searchsorted(cand, hit // _KEY)] = True
+            if not matched.any():
+                continue
+            docs = cand[matched]
+            total = end_score[matched]
+            fl_docs = lengths[docs + off]
+            for bt, (ids, weights, _p) in zip(btexts, lists, strict=True):
+                s = self._bm25(fieldname, bt, weights[np.searchsorted(ids, docs)], fl_docs)
+                total = s + total
+            if q.boost != 1.0:
+                total = total * q.boost
+            mask[docs + off] = True
+            scores[docs + off] = total
+        return mask, scores
+
     def _char(self, q):
         key = (q.fieldname, q.text)
         docs = self._chars.get(key)
@@ -555,11 +686,13 @@ def _postings(
     values: bool = False,
     within=None,
     terminfo=None,
-) -> tuple[np.ndarray, np.ndarray, tuple | None]:
+    raw: bool = False,
+) -> tuple[np.ndarray, np.ndarray, Any]:
     """Segment-relative ids, weights and (with ``values``) the positions (see
     :func:`_first`) of a term's postings (deleted documents included). With ``within``
     (sorted segment-relative docnums), blocks holding none of them are skipped unread.
-    ``terminfo``: the term's info when the caller has it already (no lookup)."""
+    ``terminfo``: the term's info when the caller has it already (no lookup). ``raw``:
+    the positions values as stored (a list of bytes), for the caller to parse."""
     terms = _compat.terms_reader(reader)
     if terminfo is None:
         terminfo = terms.term_info(fieldname, btext)
@@ -568,7 +701,7 @@ def _postings(
         return (
             np.asarray(ids, dtype=np.int64),
             np.asarray(weights, dtype=np.float64),
-            _first(list(vals)) if values else None,
+            (list(vals) if raw else _first(list(vals))) if values else None,
         )
     offset, length = terminfo.extent()
     m = W3LeafMatcher(_compat.postings_file(terms), offset, length, format_)
@@ -595,7 +728,7 @@ def _postings(
             wl.extend(w)
         if values:
             vl.extend(data[2])
-    positions = _first(vl) if values else None
+    positions = (vl if raw else _first(vl)) if values else None
     return np.asarray(idl, dtype=np.int64), np.asarray(wl, dtype=np.float64), positions
 
 
@@ -636,6 +769,19 @@ def _positions(value: bytes) -> list[int]:
     if not value.endswith(b"."):
         value += b"."
     return list(accumulate(_loads(value[_INT_SIZE:])))
+
+
+def _keys(ids: np.ndarray, positions: tuple, at: np.ndarray) -> np.ndarray:
+    """Sorted ``document * _KEY + position`` of the postings at indexes ``at`` (ids and
+    positions as :func:`_postings` gives them)."""
+    single, other = positions
+    docs = ids[at].astype(np.int64)
+    first = single[at].astype(np.int64)
+    ok = first >= 0
+    parts = [docs[ok] * _KEY + first[ok]]
+    for j, d in zip(at[~ok].tolist(), docs[~ok].tolist(), strict=True):
+        parts.append(np.asarray(_positions(other[j]), dtype=np.int64) + d * _KEY)
+    return np.unique(np.concatenate(parts))
 
 
 def count_groups(parents: np.ndarray, docs: np.ndarray) -> int:
