@@ -193,11 +193,19 @@ def mget(conn: Connection, ids: Iterable[str], source: list[str] | bool) -> dict
     return out
 
 
+# Buckets per request of a composite aggregation. Each further page runs the query again,
+# so fewer pages is what matters: on the 1M-paragraph, three-node bench index the 24
+# commonest queries (55,000-100,000 matching articles) took 607 ms median with pages of
+# 10,000 and 353 ms with 50,000 (same totals; interleaved A/B, load 2.9-4.2). Must stay
+# under the cluster's search.max_buckets (65,535 unless an administrator lowered it).
+COMPOSITE_PAGE = 50_000
+
+
 def composite(
     conn: Connection,
     query: dict[str, Any],
     sources: list[tuple[str, str]],
-    page: int = 10_000,
+    page: int | None = None,
     first: dict[str, Any] | None = None,
 ) -> Iterator[tuple[dict[str, Any], int]]:
     """Every bucket ``(key, doc_count)`` of a composite aggregation over ``sources``
@@ -211,11 +219,12 @@ def composite_buckets(
     conn: Connection,
     query: dict[str, Any],
     sources: list[tuple[str, str]],
-    page: int = 10_000,
+    page: int | None = None,
     first: dict[str, Any] | None = None,
     aggs: dict[str, Any] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The raw buckets of the composite aggregation (with sub-aggregations ``aggs``)."""
+    page = page or COMPOSITE_PAGE
     after = None
     spec = composite_spec(sources, page)
     if aggs:
@@ -245,10 +254,10 @@ def composite_buckets(
         result = None
 
 
-def composite_spec(sources: list[tuple[str, str]], page: int = 10_000) -> dict[str, Any]:
+def composite_spec(sources: list[tuple[str, str]], page: int | None = None) -> dict[str, Any]:
     return {
         "composite": {
-            "size": page,
+            "size": page or COMPOSITE_PAGE,
             "sources": [
                 {name: {"terms": {"field": field, "missing_bucket": True}}}
                 for name, field in sources
