@@ -401,6 +401,27 @@ class FastSearcher:
             self._cached += cost
         return ids, weights, positions
 
+    def _candidates(self, seg, reader, fieldname, btexts, field, local, off) -> tuple:
+        """The decoded postings of every word of a phrase (positions too) and the live
+        documents holding them all, intersected rarest first; postings blocks outside
+        ``local`` (segment docnums, or ``None``) are skipped."""
+        order = sorted(range(len(btexts)), key=lambda i: reader.doc_frequency(fieldname, btexts[i]))
+        lists: list = [None] * len(btexts)
+        cand = None
+        for i in order:
+            lists[i] = self._decoded(seg, reader, fieldname, btexts[i], field.format, local, True)
+            ids = lists[i][0]
+            if cand is None:
+                cand = ids[self.live[ids + off]]
+                if local is not None:
+                    cand = np.intersect1d(cand, np.asarray(local, dtype=np.int64))
+            else:
+                cand = np.intersect1d(cand, ids, assume_unique=True)
+            if not cand.size:
+                break
+            local = cand.tolist()
+        return lists, cand
+
     def _phrase(self, q, within):
         """Consecutive positions (Whoosh's ``Phrase`` with ``slop=1``: ``SpanNear2``
         over the words' ``Term`` matchers); the score is the sum of the words' BM25F
@@ -429,25 +450,7 @@ class FastSearcher:
             local = self._local(within, off, count)
             if local is not None and not local:
                 continue
-            order = sorted(
-                range(len(btexts)), key=lambda i: reader.doc_frequency(fieldname, btexts[i])
-            )
-            lists: list = [None] * len(btexts)
-            cand = None
-            for i in order:
-                lists[i] = self._decoded(
-                    seg, reader, fieldname, btexts[i], field.format, local, True
-                )
-                ids = lists[i][0]
-                if cand is None:
-                    cand = ids[self.live[ids + off]]
-                    if local is not None:
-                        cand = np.intersect1d(cand, np.asarray(local, dtype=np.int64))
-                else:
-                    cand = np.intersect1d(cand, ids, assume_unique=True)
-                if not cand.size:
-                    break
-                local = cand.tolist()
+            lists, cand = self._candidates(seg, reader, fieldname, btexts, field, local, off)
             if cand is None or not cand.size:
                 continue
             where = [np.searchsorted(ids, cand) for ids, _w, _p in lists]
@@ -519,25 +522,7 @@ class FastSearcher:
             local = self._local(within, off, reader.doc_count_all())
             if local is not None and not local:
                 continue
-            order = sorted(
-                range(len(btexts)), key=lambda i: reader.doc_frequency(fieldname, btexts[i])
-            )
-            lists: list = [None] * len(btexts)
-            cand = None
-            for i in order:
-                lists[i] = self._decoded(
-                    seg, reader, fieldname, btexts[i], field.format, local, True
-                )
-                ids = lists[i][0]
-                if cand is None:
-                    cand = ids[self.live[ids + off]]
-                    if local is not None:
-                        cand = np.intersect1d(cand, np.asarray(local, dtype=np.int64))
-                else:
-                    cand = np.intersect1d(cand, ids, assume_unique=True)
-                if not cand.size:
-                    break
-                local = cand.tolist()
+            lists, cand = self._candidates(seg, reader, fieldname, btexts, field, local, off)
             if cand is None or not cand.size:
                 continue
             # where the exact words end: (document, next position) keys
