@@ -15,6 +15,10 @@ For every segment:
   key (``text``, ``meta``, ``ents``, ``seg``, ...) by the sizes of their pickles, scaled to
   the file;
 - **field lengths** (``_<field>_len.col``);
+- **packed** (``.pkd``, the text fields since the packed format): per field the postings
+  heads (document deltas, weight numbers, value lengths), the values (positions, or the
+  frequencies of ``words``), the term bytes, the term and postings offsets and the
+  document frequencies;
 - the files beside the segments (pinyin lexicon, article tables, reprint clusters).
 
 Nothing is estimated from a sample unless ``--sample`` is given: every term, block and
@@ -47,7 +51,8 @@ def measure(index_dir: Path) -> Counter[tuple[str, str]]:
         segid = sub.segment().segid
         terms = _compat.terms_reader(sub)
         tindex = _compat.term_hash_file(terms)
-        names = {num: name for name, num in terms._fieldmap.items()}
+        w3 = getattr(terms, "w3", terms)  # the packed format's reader holds Whoosh's
+        names = {num: name for name, num in w3._fieldmap.items()}
         head = _compat.TERMINFO_HEAD.size
         listed = 0
         for key, value in tindex.items():
@@ -82,6 +87,9 @@ def measure(index_dir: Path) -> Counter[tuple[str, str]]:
                 whole = ids_part + values_part or 1
                 sizes[(field, "postings: ids, weights")] += length * ids_part / whole
                 sizes[(field, "postings: positions")] += length * values_part / whole
+        packed = getattr(terms, "packed", None)
+        if packed is not None:
+            _measure_packed(packed, sizes)
         stored = Counter()
         for fields in sub.all_stored_fields():
             for key, value in fields.items():
@@ -103,6 +111,32 @@ def measure(index_dir: Path) -> Counter[tuple[str, str]]:
         )
         sizes[(path.name, "beside the index")] += size
     return sizes
+
+
+def _measure_packed(packed, sizes: Counter[tuple[str, str]]) -> None:
+    """The structures of a segment's packed file (``.pkd``), per field: the postings
+    split into their heads (document deltas, weight numbers, value lengths) and the
+    values (positions; frequencies of ``words``), the term bytes, the two offset
+    arrays and the document frequencies."""
+    listed = 0
+    for name, info in packed.infos.items():
+        field = packed.field(name)
+        values = 0
+        step = 200_000
+        for lo in range(0, field.n, step):
+            _t, _ids, _w, vlens, _v = field.bulk(lo, min(field.n, lo + step))
+            values += int(vlens.sum())
+        heads = field.plen - values
+        kind = "positions" if name != "words" else "frequencies"
+        sizes[(name, "packed: ids, weights")] += heads
+        sizes[(name, f"packed: {kind}")] += values
+        sizes[(name, "packed: term bytes")] += info["terms"][1]
+        width = 8 if info["wide"] else 4
+        sizes[(name, "packed: term offsets")] += 4 * (field.n + 1) + width * (field.n + 1)
+        sizes[(name, "packed: doc frequencies")] += 4 * field.n
+        listed += field.plen + info["terms"][1] + (8 + width) * (field.n + 1) + 4 * field.n
+    total = packed.buf.size
+    sizes[("(all)", "packed: directory")] += total - listed
 
 
 def main() -> None:

@@ -3,9 +3,11 @@
 The segment writer packs term infos, hash tables, inlined postings and posting blocks
 itself (``schema._G60FieldWriter``), groups postings per field (``store._TermPool``) and
 adds plain field values without Whoosh's per-posting tuples (``store.FastWriter``). The
-index files must stay readable by Whoosh's stock W3 reader, so these tests compare them
-byte for byte with what Whoosh's ``W3FieldWriter``/``W3PostingsWriter`` and
-``SegmentWriter`` write for the same input.
+files of the fields kept in Whoosh's format must stay readable by Whoosh's stock W3
+reader, so these tests compare them byte for byte with what Whoosh's
+``W3FieldWriter``/``W3PostingsWriter`` write for the same input, and whole segments
+(packed text fields included) with what Whoosh's ``SegmentWriter`` and pool give through
+the same codec. The packed format has its own byte-level tests (``test_packed.py``).
 """
 
 from __future__ import annotations
@@ -118,14 +120,25 @@ def _segment_files(storage: RamStorage, segment) -> dict[str, bytes]:
     }
 
 
+class _W3Subword(SubwordField):
+    """The sub-word field with Whoosh's own ``Positions`` values: a field the writer
+    keeps in Whoosh's files (the schema's text fields are in the packed format)."""
+
+    format_class = Positions
+
+
+class _W3Word(WordField):
+    format_class = Frequency
+
+
 @pytest.mark.parametrize("cached_lengths", [True, False])
 def test_field_writer_files_are_whooshs_bytes(cached_lengths):
     rnd = random.Random(60 + cached_lengths)
     ndocs = 700
     fmts = {
-        "body": SubwordField(),
+        "body": _W3Subword(),
         "kind": store.build_schema()["kind"],  # Existence, not scorable
-        "words": WordField(),
+        "words": _W3Word(),
     }
     assert isinstance(fmts["kind"].format, Existence)
     terms = {name: _random_terms(rnd, name, f.format, ndocs, 300) for name, f in fmts.items()}
@@ -204,18 +217,13 @@ def _files(index_dir: Path) -> dict[str, bytes]:
     return out
 
 
-class _PlainCodec(G60Codec):
-    """Whoosh's own W3 field writer (module level: the codec is pickled in the TOC)."""
-
-    def field_writer(self, storage, segment):
-        return W3FieldWriter(self, storage, segment)
-
-
 class _PlainWriter(SegmentWriter):
-    """Whoosh's own segment writer and postings pool, with our codec's file layout."""
+    """Whoosh's own segment writer and postings pool, with our codec (its field writer
+    is compared with Whoosh's above, for the fields kept in Whoosh's files; the packed
+    fields reach it through Whoosh's ``add_postings``)."""
 
     def __init__(self, ix, **kwargs):
-        kwargs["codec"] = _PlainCodec()
+        kwargs["codec"] = G60Codec()
         kwargs["compound"] = False
         super().__init__(ix, **kwargs)
 
@@ -228,7 +236,7 @@ def test_segments_are_whooshs_bytes(tmp_path, monkeypatch):
     monkeypatch.setattr(build, "FastWriter", _PlainWriter)
     store.update(tmp_path / "plain", [corpus], procs=1, segment=True)
     fast, plain = _files(tmp_path / "fast"), _files(tmp_path / "plain")
-    assert {"trm", "pst", "_stored.col", "_body_len.col"} <= set(fast)
+    assert {"trm", "pst", "pkd", "_stored.col", "_body_len.col"} <= set(fast)
     assert set(fast) == set(plain)
     for ext in fast:
         assert fast[ext] == plain[ext], ext

@@ -10,7 +10,7 @@ import pytest
 from whoosh.query import Prefix
 
 from g60_reader.index import pinyin
-from g60_reader.index.backends.whoosh import search, store
+from g60_reader.index.backends.whoosh import packed, search, store
 from g60_reader.index.backends.whoosh.search import WhooshBackend, _body_terms
 
 ARTICLES = {
@@ -170,6 +170,8 @@ def test_without_the_fast_term_reader_the_same_words_come_back(tmp_path, corpus,
         raise search.Unsupported("test")
 
     monkeypatch.setattr(search._TermTable, "__init__", unsupported)
+    monkeypatch.setattr(packed.PackedField, "find_many", unsupported)
+    monkeypatch.setattr(packed.PackedField, "prefix_counts", unsupported)
     b = WhooshBackend(index_dir)
     try:
         assert {k: b.expand_pinyin(k) for k in keys} == fast

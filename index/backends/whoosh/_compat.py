@@ -59,6 +59,27 @@ INHERITED: dict[str, tuple[str, ...]] = {
         "_finish",
     ),
     "whoosh.collectors.TopCollector": ("_collect",),
+    "whoosh.writing.SegmentWriter.add_postings_to_pool": ("_process_posts",),
+    "whoosh.matching.mcore.ListMatcher": (
+        "_ids",
+        "_weights",
+        "_values",
+        "_format",
+        "_scorer",
+        "_i",
+        "_all_weights",
+        "_term",
+        "_terminfo",
+    ),
+    "whoosh.reading.TermInfo": (
+        "_weight",
+        "_df",
+        "_minlength",
+        "_maxlength",
+        "_maxweight",
+        "_minid",
+        "_maxid",
+    ),
 }
 
 # Private names used through the helpers below (the scan in the tests allows these).
@@ -163,18 +184,24 @@ def terms_reader(reader):
     return reader._terms
 
 
+def _w3(terms):
+    """The ``W3TermsReader`` of a terms reader (the packed format's mixed reader holds
+    one for the fields it leaves in Whoosh's files)."""
+    return getattr(terms, "w3", terms)
+
+
 def term_hash_file(terms):
     """The ordered hash file (term -> term info) of a ``W3TermsReader``."""
-    return terms._tindex
+    return _w3(terms)._tindex
 
 
 def field_number(terms, fieldname: str) -> int | None:
     """The number a segment's term keys start with for ``fieldname``."""
-    return terms._fieldmap.get(fieldname)
+    return _w3(terms)._fieldmap.get(fieldname)
 
 
 def postings_file(terms):
-    return terms._postfile
+    return _w3(terms)._postfile
 
 
 def file_buffer(dbfile):

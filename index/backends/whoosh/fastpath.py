@@ -64,6 +64,7 @@ from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from . import _compat
+from .packed import MixedTermsReader, positions_of
 from .translate import CharPrefix, OpenPhrase
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -98,7 +99,10 @@ class FastSearcher:
         live = np.ones(self.n, dtype=bool)
         for sub, off in self.leaves:
             reader = sub.reader()
-            if not isinstance(getattr(reader, "_terms", None), W3TermsReader):
+            terms = getattr(reader, "_terms", None)
+            if isinstance(terms, MixedTermsReader):
+                terms = terms.w3
+            if not isinstance(terms, W3TermsReader):
                 raise Unsupported("terms reader")
             deleted = reader.deleted_docs_set if reader.has_deletions() else ()
             if deleted:
@@ -539,7 +543,7 @@ class FastSearcher:
             # into flat arrays; positions parsed only for postings of candidates
             idl: list[np.ndarray] = []
             wl: list[np.ndarray] = []
-            vl: list[bytes] = []
+            vl: list = []  # per term: its postings' positions as (single, other)
             idfs: list[float] = []
             for btext, terminfo in pairs:
                 lo, hi = terminfo.min_id(), terminfo.max_id()
@@ -554,7 +558,7 @@ class FastSearcher:
                 if ids.size:
                     idl.append(ids)
                     wl.append(weights)
-                    vl.extend(raw)
+                    vl.append(raw if isinstance(raw, tuple) else _first(raw))
                     idfs.append(self.searcher.idf(fieldname, btext))
             if not idl:
                 continue
@@ -569,7 +573,7 @@ class FastSearcher:
             tf = np.concatenate(wl)[at]
             idf = np.asarray(idfs, dtype=np.float64)[term_of]
             np.add.at(end_score, where, self._bm25_idf(fieldname, idf, tf, lengths[ids + off]))
-            keys = _keys(ids, _first([vl[j] for j in at.tolist()]), np.arange(at.size))
+            keys = _keys(ids, _select(vl, at), np.arange(at.size))
             hit = keys[np.isin(keys, ends, assume_unique=True)]
             matched = np.zeros(cand.size, dtype=bool)
             matched[np.searchsorted(cand, hit // _KEY)] = True
@@ -679,6 +683,13 @@ def _postings(
     ``terminfo``: the term's info when the caller has it already (no lookup). ``raw``:
     the positions values as stored (a list of bytes), for the caller to parse."""
     terms = _compat.terms_reader(reader)
+    packed = getattr(terminfo, "packed", None)
+    if packed is None and terminfo is None and isinstance(terms, MixedTermsReader):
+        field = terms.packed_field(fieldname)
+        if field is not None:
+            packed = (field, field.find(btext))
+    if packed is not None:
+        return _packed_postings(*packed, values)
     if terminfo is None:
         terminfo = terms.term_info(fieldname, btext)
     if terminfo.is_inlined():
@@ -717,6 +728,43 @@ def _postings(
     return np.asarray(idl, dtype=np.int64), np.asarray(wl, dtype=np.float64), positions
 
 
+def _packed_postings(field, i: int, values: bool) -> tuple[np.ndarray, np.ndarray, Any]:
+    """:func:`_postings` of a packed term (all postings: a packed list has no blocks to
+    skip, and decoding it whole is one array pass); positions as ``(single, other)``
+    with ``other``'s values lists of positions."""
+    if i < 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), None
+    ids, weights, counts, deltas = field.postings(i, values)
+    if not values:
+        return ids, weights, None
+    single = np.full(ids.size, -1, dtype=np.int64)
+    one = counts == 1
+    pos = positions_of(counts, deltas)
+    starts = np.cumsum(counts) - counts
+    single[one] = pos[starts[one]]
+    other = {
+        j: pos[starts[j] : starts[j] + counts[j]].tolist() for j in np.flatnonzero(~one).tolist()
+    }
+    return ids, weights, (single, other)
+
+
+def _select(parts: list[tuple[np.ndarray, dict]], at: np.ndarray) -> tuple[np.ndarray, dict]:
+    """The positions ``(single, other)`` of postings ``at`` of several terms' postings
+    laid end to end (each term's as ``(single, other)``)."""
+    singles = []
+    other: dict[int, Any] = {}
+    base = 0
+    for single, oth in parts:
+        singles.append(single)
+        for j, v in oth.items():
+            other[base + j] = v
+        base += single.size
+    single_all = np.concatenate(singles) if singles else np.zeros(0, dtype=np.int64)
+    single = single_all[at]
+    picked = {k: other[int(at[k])] for k in np.flatnonzero(single < 0).tolist()}
+    return single, picked
+
+
 def _first(values: list[bytes]) -> tuple[np.ndarray, dict[int, bytes]]:
     """Positions values as ``(single, other)``: ``single[j]`` is the position of a
     one-position value written by Whoosh's ``Positions`` (``pack_uint(1)`` + the
@@ -749,8 +797,10 @@ def _first(values: list[bytes]) -> tuple[np.ndarray, dict[int, bytes]]:
     return single, other
 
 
-def _positions(value: bytes) -> list[int]:
-    """Whoosh's ``Positions.decode_positions``."""
+def _positions(value) -> list[int]:
+    """Whoosh's ``Positions.decode_positions`` (a packed term's are decoded already)."""
+    if not isinstance(value, bytes):
+        return list(value)
     if not value.endswith(b"."):
         value += b"."
     return list(accumulate(_loads(value[_INT_SIZE:])))

@@ -2,23 +2,24 @@
 
 The analyzer (:mod:`g60_reader.index.analyzer`) gives plain data: terms, positions, word
 bonuses. Here they become Whoosh's ``(term bytes, frequency, weight, value bytes)``
-items, with ``Positions`` values for the positional fields and ``pack_uint`` frequencies
-for the ``words`` field. A build makes one item per posting (about 300k per MB of
-source), so the common single-position value and the weight floats are shared, not
-re-made.
+items, with packed ``Positions`` values (varint deltas, :mod:`.packed`) for the
+positional fields and varint frequencies for the ``words`` field. A build makes one
+item per posting (about 300k per MB of source), so the common single-position value and
+the weight floats are shared, not re-made.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from whoosh.formats import Positions
-from whoosh.system import emptybytes, pack_uint
+from whoosh.system import emptybytes
 
 from g60_reader.index.analyzer import WORD_BONUS, ParagraphAnalysis, text_positions
 
+from .packed import PackedPositions, varint
+
 PostingItems = list[tuple[bytes, int, float, bytes]]
-_encode_positions = Positions().encode
+_encode_positions = PackedPositions().encode
 
 _SINGLE_POSITION: dict[int, bytes] = {}
 _WEIGHTS: dict[float, float] = {}
@@ -30,7 +31,7 @@ def _weight(w: float) -> float:
 
 
 def encode_positions(poslist: list[int]) -> bytes:
-    """Whoosh ``Positions`` encoding, cached for the common single-position case."""
+    """The packed ``Positions`` value (varint deltas), cached for one position."""
     if len(poslist) == 1:
         p = poslist[0]
         enc = _SINGLE_POSITION.get(p)
@@ -77,9 +78,7 @@ def words_items(analysis: ParagraphAnalysis) -> PostingItems:
 
 
 def frequency_items(words: list[str]) -> PostingItems:
-    return [
-        (w.encode("utf-8"), n, _weight(float(n)), pack_uint(n)) for w, n in Counter(words).items()
-    ]
+    return [(w.encode("utf-8"), n, _weight(float(n)), varint(n)) for w, n in Counter(words).items()]
 
 
 def existence_items(values: list[str]) -> PostingItems:

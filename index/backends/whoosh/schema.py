@@ -34,6 +34,7 @@ are built by :mod:`g60_reader.index.query`).
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
 import zlib
@@ -50,8 +51,9 @@ from whoosh.codec.whoosh3 import (
     W3FieldWriter,
     W3PostingsWriter,
 )
+from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.filetables import OrderedHashWriter
-from whoosh.formats import Existence, Frequency, Positions
+from whoosh.formats import Existence
 from whoosh.system import emptybytes, pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
@@ -59,9 +61,21 @@ from g60_reader.corpus.model import ENTITY_TYPES
 from g60_reader.index.analyzer import body_tokens, fold_normalise
 
 from . import _compat
+from .packed import (
+    EXT as PACKED_EXT,
+)
+from .packed import (
+    MixedTermsReader,
+    PackedFile,
+    PackedFrequency,
+    PackedPositions,
+    PackedWriter,
+    chunks_from_lists,
+    is_packed,
+)
 from .postings import PostingItems
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: the text fields in the packed format (.packed)
 _dumps = pickle.dumps
 
 
@@ -112,7 +126,7 @@ class _TokenField(_PreMixin, fields.FieldType):
     """Scored, unstored text analysed by our analyzer (or given pre-analysed); the
     subclasses differ only in what a posting records."""
 
-    format_class: type = Positions
+    format_class: type = PackedPositions
 
     def __init__(self, field_boost: float = 1.0) -> None:
         self.analyzer = SubwordAnalyzer()
@@ -128,14 +142,14 @@ class _TokenField(_PreMixin, fields.FieldType):
 class SubwordField(_TokenField):
     """Sub-word (bigram) text with positions and length normalisation."""
 
-    format_class = Positions
+    format_class = PackedPositions
     multitoken_query = "phrase"
 
 
 class WordField(_TokenField):
     """jieba words (frequencies only)."""
 
-    format_class = Frequency
+    format_class = PackedFrequency
 
 
 class KeywordField(_PreMixin, fields.KEYWORD):
@@ -226,6 +240,9 @@ class _G60FieldWriter(W3FieldWriter):
 
     def __init__(self, codec, storage, segment) -> None:
         super().__init__(codec, storage, segment)
+        self._storage = storage
+        self._segment = segment
+        self._packed: PackedWriter | None = None
         if self._tindex.hashtype != 0:  # _md5_low32 is Whoosh's hash type 0
             raise ValueError(f"unexpected term index hash type {self._tindex.hashtype}")
         self._tindex.__class__ = _OrderedHashWriter
@@ -281,11 +298,14 @@ class _G60FieldWriter(W3FieldWriter):
         ``length_bytes(fieldname)`` gives every document's length byte."""
         cached = hasattr(lengths, "length_bytes")
         for fieldname, terms in fields:
+            fieldobj = schema[fieldname]
+            if is_packed(fieldobj):
+                self._write_packed(fieldname, terms)
+                continue
             terms = iter(terms)
             first = next(terms, None)
             if first is None:  # Whoosh's writer does not know a field without terms
                 continue
-            fieldobj = schema[fieldname]
             if lengths is None or not fieldobj.scorable:
                 # Whoosh stores no lengths for a field that is not scored: all 0 (and its
                 # per-document reader would look for the missing column file each time)
@@ -297,6 +317,19 @@ class _G60FieldWriter(W3FieldWriter):
             self.start_field(fieldname, fieldobj)
             self._write_field(fieldobj.format, lbs, chain((first,), terms))
             self.finish_field()
+
+    def _write_packed(self, fieldname: str, terms) -> None:
+        """A text field into the segment's packed file: ``terms`` as the pool gives them
+        (``(btext, [docnum, weight, vbytes, ...])``) or :class:`MergedTerms`."""
+        if self._packed is None:
+            self._packed = PackedWriter(fh=self._segment.create_file(self._storage, PACKED_EXT))
+        chunks = terms.chunks if isinstance(terms, MergedTerms) else chunks_from_lists(terms, True)
+        self._packed.write_field(fieldname, True, chunks)
+
+    def close(self) -> None:
+        super().close()
+        if self._packed is not None:
+            self._packed.close()
 
     def _write_field(self, fmt, lbs, terms) -> None:
         """Write one field's terms; ``lbs[docnum]`` is a document's length byte (Whoosh
@@ -557,6 +590,35 @@ class G60Codec(W3Codec):
 
     def field_writer(self, storage, segment):
         return _G60FieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage, segment):
+        """Whoosh's terms reader for the identifier and keyword fields, the packed file
+        for the text fields (:mod:`.packed`)."""
+        w3 = super().terms_reader(storage, segment)
+        name = segment.make_filename(PACKED_EXT)
+        packed = None
+        try:
+            if storage.file_exists(name):
+                folder = getattr(storage, "folder", "")
+                if isinstance(storage, FileStorage) and folder:
+                    packed = PackedFile(os.path.join(folder, name))
+                else:
+                    with storage.open_file(name) as fh:
+                        packed = PackedFile(data=fh.read(), name=name)
+        except BaseException:
+            w3.close()
+            raise
+        return MixedTermsReader(w3, packed)
+
+
+class MergedTerms:
+    """A packed field's terms given as :class:`~.packed.FieldArrays` chunks (merged
+    segments) instead of the pool's lists."""
+
+    __slots__ = ("chunks",)
+
+    def __init__(self, chunks) -> None:
+        self.chunks = chunks
 
 
 # Query-side entity field names -> schema field names

@@ -60,6 +60,7 @@ from g60_reader.index.timeline import PERIODS
 from . import _compat, store
 from .articles import STORIES_NAME, ArticleTable
 from .fastpath import FastSearcher, Unsupported, top_hits
+from .packed import MixedTermsReader
 from .translate import to_whoosh
 
 PINYIN_EXPANSIONS = 8
@@ -1048,13 +1049,21 @@ class _BodyTerms:
         self.reader = searcher.reader()
         self.leaves = [sub.reader() for sub, _offset in searcher.leaf_searchers()]
         self.tables: list[_TermTable] | None = []
+        # segments whose body terms are in the packed format: their dictionaries
+        self.packed: list = []
         try:
             for sub, _offset in searcher.leaf_searchers():
+                terms = _compat.terms_reader(sub.reader())
+                field = terms.packed_field("body") if isinstance(terms, MixedTermsReader) else None
+                if field is not None:
+                    self.packed.append(field)
+                    continue
                 table = _TermTable(sub.reader(), "body")
                 if table.fieldnum >= 0:
                     self.tables.append(table)
         except Exception:  # not a layout we can read: Whoosh's lookups
             self.tables = None
+            self.packed = []
         self.known: dict[str, int] = {}
 
     def starting(self, chars: list[str]) -> dict[str, int]:
@@ -1070,6 +1079,9 @@ class _BodyTerms:
                 encoded = [int.from_bytes(c.encode("utf-8"), "big") for c in chars]
                 by_field: dict[int, np.ndarray] = {}
                 total = np.zeros(len(chars), dtype=np.int64)
+                prefixes = [c.encode("utf-8") for c in chars]
+                for field in self.packed:
+                    total += field.prefix_counts(prefixes)
                 for table in self.tables:
                     targets = by_field.get(table.fieldnum)
                     if targets is None:
@@ -1099,6 +1111,10 @@ class _BodyTerms:
             try:
                 total = np.zeros(len(new), dtype=np.int64)
                 encoded = [t.encode("utf-8") for t in new]
+                for field in self.packed:
+                    at = field.find_many(encoded)
+                    found = at >= 0
+                    total[found] += field.dfs[at[found]].astype(np.int64)
                 batches: dict[int, _KeyBatch] = {}
                 for table in self.tables:
                     batch = batches.get(table.fieldnum)

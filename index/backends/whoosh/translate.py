@@ -24,12 +24,16 @@ from __future__ import annotations
 import threading
 import weakref
 
+import numpy as np
 from whoosh import query as W
 from whoosh.matching import ListMatcher, NullMatcher, WrappingMatcher
 from whoosh.query.nested import NestedChildren
 from whoosh.query.spans import SpanNear2, SpanOr
 
 from g60_reader.index.query import ast as Q
+
+from . import _compat
+from .packed import MixedTermsReader
 
 _CHAR_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CHAR_LOCK = threading.Lock()
@@ -52,10 +56,12 @@ class CharPrefix(W.Prefix):
             per_reader = _CHAR_CACHE.setdefault(reader, {})
             ids = per_reader.get(key)
         if ids is None:
-            found: set[int] = set()
-            for term in reader.expand_prefix(self.fieldname, self.text):
-                found.update(reader.postings(self.fieldname, term).all_ids())
-            ids = sorted(found)
+            ids = _packed_char_ids(reader, self.fieldname, self.text)
+            if ids is None:
+                found: set[int] = set()
+                for term in reader.expand_prefix(self.fieldname, self.text):
+                    found.update(reader.postings(self.fieldname, term).all_ids())
+                ids = sorted(found)
             with _CHAR_LOCK:
                 if len(per_reader) > 256:
                     per_reader.clear()
@@ -63,6 +69,26 @@ class CharPrefix(W.Prefix):
         if not ids:
             return NullMatcher()
         return ListMatcher(ids, [self.boost] * len(ids))
+
+
+def _packed_char_ids(reader, fieldname: str, text: str) -> list[int] | None:
+    """The live documents of every term starting with ``text`` in a segment's packed
+    field, decoded in one pass over the term range (``None``: not a packed field)."""
+    terms = _compat.terms_reader(reader) if hasattr(reader, "segment") else None
+    if not isinstance(terms, MixedTermsReader):
+        return None
+    field = terms.packed_field(fieldname)
+    if field is None:
+        return None
+    lo, hi = field.prefix_range(text.encode("utf-8"))
+    if lo >= hi:
+        return []
+    _term_of, ids, _w, _vl, _v = field.bulk(lo, hi)
+    docs = np.unique(ids)
+    if reader.has_deletions():
+        deleted = np.fromiter(reader.deleted_docs_set, np.int64)
+        docs = docs[~np.isin(docs, deleted)]
+    return docs.tolist()
 
 
 class OpenPhrase(W.Phrase):

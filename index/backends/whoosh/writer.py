@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -28,7 +29,8 @@ from g60_reader.index import analyzer
 
 from . import _compat
 from .files import _write_manifest
-from .schema import Analyzed, G60Codec
+from .packed import MixedTermsReader, PackedFile, chunks_from_lists, merge_fields
+from .schema import Analyzed, G60Codec, MergedTerms
 
 # Postings a writer holds in memory before spilling a sorted run to disk. Workers keep
 # their share of a batch (BATCH_BYTES / procs of source, ~310k postings per MB) in
@@ -290,6 +292,9 @@ class FastWriter(SegmentWriter):
             self.pool = _TermPool(os.path.join(self._tempstorage.folder, "pool"), limit=pool_limit)
             # posting items of plain (not pre-analysed) values, per field and value
             self._plain_items: dict[tuple[str, str], list] = {}
+            # packed fields of segments merged in: (field, docmap) per field name
+            self._merging: dict[str, list] = {}
+            self._merge_files: list[PackedFile] = []
         except BaseException:
             # Whoosh takes the write lock first and does not give it back when the rest
             # of its set-up fails (a full disk, say): the lock would stay held by this
@@ -353,7 +358,66 @@ class FastWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def add_postings_to_pool(self, reader, startdoc, docmap) -> None:
+        """Postings of a segment merged in (Whoosh's ``add_reader``): the identifier and
+        keyword fields through Whoosh's matchers into the pool, the packed text fields
+        kept as they are and merged as arrays when the segment is written."""
+        terms = _compat.terms_reader(reader) if hasattr(reader, "segment") else None
+        if not isinstance(terms, MixedTermsReader) or terms.packed is None:
+            return super().add_postings_to_pool(reader, startdoc, docmap)
+        schema = self.schema
+
+        def w3_postings():
+            for fieldname, btext in terms.w3.terms():
+                if fieldname not in schema:
+                    continue
+                m = reader.postings(fieldname, btext)
+                while m.is_active():
+                    yield fieldname, btext, m.id(), m.weight(), m.value()
+                    m.next()
+
+        add = self.pool.add
+        for item in self._process_posts(w3_postings(), startdoc, docmap):
+            add(item)
+        n = reader.doc_count_all()
+        if docmap is None:
+            newdocs = np.arange(startdoc, startdoc + n, dtype=np.int64)
+        else:
+            newdocs = np.full(n, -1, dtype=np.int64)
+            if docmap:
+                old = np.fromiter(docmap.keys(), np.int64, len(docmap))
+                newdocs[old] = np.fromiter(docmap.values(), np.int64, len(docmap))
+        packed = terms.packed.reopen()  # its own map: the reader is closed next
+        self._merge_files.append(packed)
+        for name in packed.infos:
+            if name in schema:
+                self._merging.setdefault(name, []).append((packed.field(name), newdocs))
+
+    def _fields_to_write(self):
+        """The pool's fields, with the packed fields of merged segments joined in."""
+        merging = self._merging
+        if not merging:
+            yield from self.pool.iter_fields()
+            return
+        for fieldname, terms in self.pool.iter_fields():
+            sources = merging.pop(fieldname, None)
+            if sources is None:
+                yield fieldname, terms
+                continue
+            own = [(chunk, None) for chunk in chunks_from_lists(terms, True)]
+            yield fieldname, MergedTerms(merge_fields(own + sources, True))
+        for fieldname in sorted(merging):
+            yield fieldname, MergedTerms(merge_fields(merging[fieldname], True))
+        merging.clear()
+
+    def _close_merge_files(self) -> None:
+        self._merging = {}
+        for f in self._merge_files:
+            f.close()
+        self._merge_files = []
+
     def _finish(self) -> None:
+        self._close_merge_files()
         # the pool's spill directory lives in Whoosh's temp storage, whose clean-up
         # removes files only (a large merge used to fail here with IsADirectoryError)
         self.pool.cleanup()
@@ -365,8 +429,9 @@ class FastWriter(SegmentWriter):
         pdr = None
         if self.codec.length_stats:
             pdr = _CachedLengths(self.per_document_reader(), self.docnum)
-        self.fieldwriter.add_fields(self.schema, pdr, self.pool.iter_fields())
+        self.fieldwriter.add_fields(self.schema, pdr, self._fields_to_write())
         self.fieldwriter.close()
+        self._close_merge_files()
         if pdr:
             pdr.close()
 

@@ -1,0 +1,1208 @@
+"""The packed posting format: term dictionaries and postings that numpy decodes.
+
+Whoosh's own format (W3) keeps every term in an on-disk hash table (8 bytes of lengths,
+the key, a 29-byte term info and, for the short lists most Chinese bigrams have, a
+pickle of the postings: about 110 bytes for a term seen once, plus 24 bytes of hash
+slots) and longer lists as zlib-compressed pickles of each block. At 100k paragraphs
+that was two thirds of the index, and decoding the pickles most of a query. The text
+fields (:class:`PackedPositions`, :class:`PackedFrequency`: ``body``, ``words``,
+``title``, ``outlet``) are written here instead, one ``.pkd`` file per segment; the
+other fields (identifiers, dates, entity keywords) stay in Whoosh's files. Whoosh reads
+both through :class:`MixedTermsReader` (its terms-reader interface), so Whoosh's own
+queries and the fast path see the same postings.
+
+File layout (all integers little-endian)::
+
+    for each field: its postings, then its term bytes, term offsets (uint32, n + 1),
+                    postings offsets (uint32 or uint64, n + 1, from the field's
+                    postings start) and document frequencies (uint32, n)
+    a JSON directory: per field the places and sizes of the above, the weight table
+    uint64: where the directory starts; MAGIC
+
+A term's postings (``df`` postings)::
+
+    varint  head length (bytes of what follows up to the values)
+    varint  x df   document deltas (the first from 0)
+    varint  x df   weight numbers (an index into the field's weight table of float32)
+    varint  x df   value lengths in bytes (fields with values)
+    bytes          the values, one after the other
+
+Values are varints too: a :class:`PackedPositions` value is the position deltas of the
+posting (one varint per position, the first from 0), a :class:`PackedFrequency` value
+the frequency. So a field's whole postings region is one stream of varints, which
+:func:`decode_varints` turns into numbers for any number of terms at once.
+
+Varints are LEB128 (seven bits a byte, low bits first, the high bit set on every byte
+but the last).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import mmap
+import os
+import struct
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+from whoosh.codec.base import FieldCursor
+from whoosh.formats import Frequency, Positions
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.reading import TermInfo, TermNotFound
+
+EXT = ".pkd"
+MAGIC = b"G60PACK1"
+VERSION = 1
+_TAIL = struct.Struct("<Q8s")
+CHUNK_POSTINGS = 1_000_000  # postings encoded per vectorised pass while writing
+SMALL = 48  # postings chunks shorter than this are decoded in Python (numpy costs µs a call)
+
+# -- varints ----------------------------------------------------------------------------
+
+_LIMITS = np.array([1 << (7 * k) for k in range(1, 10)], dtype=np.uint64)
+
+
+def varint(n: int) -> bytes:
+    """One LEB128 varint."""
+    if n < 0x80:
+        return _SMALL_VARINTS[n]
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+_SMALL_VARINTS = [bytes((i,)) for i in range(0x80)]
+
+
+def varints(numbers: Iterable[int]) -> bytes:
+    """LEB128 varints of ``numbers`` (small inputs; see :func:`encode_varints`)."""
+    small = _SMALL_VARINTS
+    return b"".join([small[n] if n < 0x80 else varint(n) for n in numbers])
+
+
+def varint_sizes(numbers: np.ndarray) -> np.ndarray:
+    """Bytes each number takes as a varint."""
+    x = numbers.astype(np.uint64, copy=False)
+    sizes = np.ones(x.size, dtype=np.int64)
+    for limit in _LIMITS:
+        big = x >= limit
+        if not big.any():
+            break
+        sizes += big
+    return sizes
+
+
+def encode_varints(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(bytes as uint8, size of each number)`` of non-negative ``numbers``."""
+    x = np.asarray(numbers).astype(np.uint64, copy=False)
+    if x.size and int(x.max()) < 0x80:
+        return x.astype(np.uint8), np.ones(x.size, dtype=np.int64)
+    sizes = varint_sizes(x)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    out = np.zeros(int(ends[-1]) if x.size else 0, dtype=np.uint8)
+    k = 0
+    while True:
+        live = np.flatnonzero(sizes > k)
+        if not live.size:
+            break
+        part = (x[live] >> np.uint64(7 * k)) & np.uint64(0x7F)
+        more = sizes[live] > k + 1
+        out[starts[live] + k] = part.astype(np.uint8) | (more.astype(np.uint8) << 7)
+        k += 1
+    return out, sizes
+
+
+def decode_varints(buf: np.ndarray) -> np.ndarray:
+    """The numbers of a byte array of whole varints, as int64."""
+    if not buf.size:
+        return np.zeros(0, dtype=np.int64)
+    last = buf < 0x80
+    if last.all():
+        return buf.astype(np.int64)
+    ends = np.flatnonzero(last)
+    counts = np.diff(ends, prepend=-1)
+    starts = ends - counts + 1
+    shift = (np.arange(buf.size) - np.repeat(starts, counts)) * 7
+    parts = (buf & 0x7F).astype(np.int64) << shift
+    return np.add.reduceat(parts, starts)
+
+
+def decode_varints_py(data) -> list[int]:
+    """:func:`decode_varints` for a few bytes (no numpy call)."""
+    out = []
+    n = 0
+    shift = 0
+    for b in data:
+        if b < 0x80:
+            out.append(n | (b << shift))
+            n = 0
+            shift = 0
+        else:
+            n |= (b & 0x7F) << shift
+            shift += 7
+    return out
+
+
+def _group_offsets(sizes: np.ndarray) -> np.ndarray:
+    """For groups of ``sizes`` items laid end to end, each item's index in its group."""
+    total = int(sizes.sum())
+    starts = np.cumsum(sizes) - sizes
+    return np.arange(total) - np.repeat(starts, sizes)
+
+
+# -- formats ----------------------------------------------------------------------------
+
+
+class PackedPositions(Positions):
+    """Whoosh's ``Positions`` with varint values: the deltas of the positions."""
+
+    def encode(self, poslist):
+        last = 0
+        out = []
+        for p in poslist:
+            out.append(p - last)
+            last = p
+        return varints(out)
+
+    def decode_positions(self, valuestring):
+        pos = 0
+        out = []
+        for d in decode_varints_py(valuestring):
+            pos += d
+            out.append(pos)
+        return out
+
+    def decode_frequency(self, valuestring):
+        return sum(1 for b in valuestring if b < 0x80)
+
+    def decode_weight(self, valuestring):
+        return self.decode_frequency(valuestring) * self.field_boost
+
+    def combine(self, vs):
+        s = set()
+        for v in vs:
+            s.update(self.decode_positions(v))
+        return self.encode(sorted(s))
+
+
+class PackedFrequency(Frequency):
+    """Whoosh's ``Frequency`` with the frequency as a varint value."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        for w, freq, weight, _v in super().word_values(value, analyzer, **kwargs):
+            yield w, freq, weight, varint(freq)
+
+    def decode_frequency(self, valuestring):
+        return decode_varints_py(valuestring)[0] if valuestring else 0
+
+    def decode_weight(self, valuestring):
+        return self.decode_frequency(valuestring) * self.field_boost
+
+
+PACKED_FORMATS = (PackedPositions, PackedFrequency)
+
+
+def is_packed(fieldobj) -> bool:
+    return isinstance(getattr(fieldobj, "format", None), PACKED_FORMATS)
+
+
+# -- writing ----------------------------------------------------------------------------
+
+
+class FieldArrays:
+    """Postings of consecutive terms of one field as arrays (what is encoded at once):
+    the terms in order (``terms``, or ``tblob`` + ``tlens``: their bytes end to end and
+    lengths), ``dfs`` per term, then per posting ``ids`` (ascending within a term),
+    ``weights`` (float32), ``vlens`` and ``values`` (the value bytes laid end to end)."""
+
+    __slots__ = ("dfs", "ids", "tblob", "tlens", "values", "vlens", "weights")
+
+    def __init__(self, terms, dfs, ids, weights, vlens, values, tblob=None, tlens=None) -> None:
+        if terms is not None:
+            tblob = np.frombuffer(b"".join(terms), dtype=np.uint8)
+            tlens = np.fromiter(map(len, terms), np.int64, len(terms))
+        self.tblob = np.asarray(tblob, dtype=np.uint8)
+        self.tlens = np.asarray(tlens, dtype=np.int64)
+        self.dfs = np.asarray(dfs, dtype=np.int64)
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.vlens = np.asarray(vlens, dtype=np.int64)
+        self.values = np.asarray(values, dtype=np.uint8)
+
+    def __len__(self) -> int:
+        return int(self.tlens.size)
+
+    def term(self, i: int) -> bytes:
+        i = i % len(self)
+        start = int(self.tlens[:i].sum())
+        return self.tblob[start : start + int(self.tlens[i])].tobytes()
+
+
+class PackedWriter:
+    """Writes the ``.pkd`` file of one segment, field after field."""
+
+    def __init__(self, path: str | None = None, fh=None) -> None:
+        """Write to the file at ``path``, or to the open file object ``fh`` (a Whoosh
+        storage's file: it is closed with the writer)."""
+        self.path = path
+        self.fh = fh if fh is not None else open(path, "wb")  # noqa: SIM115 - see close()
+        self.pos = 0
+        self.directory: dict[str, dict] = {}
+        self.closed = False
+
+    def _write(self, data) -> int:
+        at = self.pos
+        self.fh.write(data)
+        self.pos += len(data)
+        return at
+
+    def write_field(self, fieldname: str, has_values: bool, chunks: Iterable[FieldArrays]) -> None:
+        """One field from its terms in order, in chunks of whole terms."""
+        if fieldname in self.directory:
+            raise ValueError(f"field {fieldname!r} written twice")
+        post_start = self.pos
+        table: dict[float, int] = {}
+        term_parts: list[bytes] = []
+        tlens: list[np.ndarray] = []
+        plens: list[np.ndarray] = []
+        dfs: list[np.ndarray] = []
+        last_term = b""
+        n = 0
+        for chunk in chunks:
+            if not len(chunk):
+                continue
+            first = chunk.term(0)
+            if n and first <= last_term:
+                raise ValueError(f"terms out of order: {last_term!r} .. {first!r}")
+            last_term = chunk.term(-1)
+            term_parts.append(chunk.tblob.tobytes())
+            tlens.append(chunk.tlens)
+            data, sizes = _encode_chunk(chunk, table, has_values)
+            self._write(data.tobytes())
+            plens.append(sizes)
+            dfs.append(chunk.dfs)
+            n += len(chunk)
+        if not n:
+            return
+        post_len = self.pos - post_start
+        tl = np.concatenate(tlens)
+        toffs = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(tl, out=toffs[1:])
+        poffs = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(plens), out=poffs[1:])
+        if int(toffs[-1]) >= 1 << 32:
+            raise ValueError(f"field {fieldname!r}: term bytes over 4 GB in one segment")
+        wide = int(poffs[-1]) >= 1 << 32
+        terms_at = self._write(b"".join(term_parts))
+        toffs_at = self._write(toffs.astype("<u4").tobytes())
+        poffs_at = self._write(poffs.astype("<u8" if wide else "<u4").tobytes())
+        dfs_at = self._write(np.concatenate(dfs).astype("<u4").tobytes())
+        weights = [0.0] * len(table)
+        for w, i in table.items():
+            weights[i] = w
+        self.directory[fieldname] = {
+            "n": n,
+            "postings": [post_start, post_len],
+            "terms": [terms_at, int(toffs[-1])],
+            "toffs": toffs_at,
+            "poffs": poffs_at,
+            "wide": wide,
+            "dfs": dfs_at,
+            "weights": weights,
+            "values": has_values,
+        }
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            info = json.dumps({"version": VERSION, "fields": self.directory}).encode("utf-8")
+            at = self._write(info)
+            self._write(_TAIL.pack(at, MAGIC))
+        finally:
+            self.fh.close()
+
+
+def _encode_chunk(chunk: FieldArrays, table: dict[float, int], has_values: bool):
+    """The postings bytes of a chunk's terms, and each term's size in bytes."""
+    dfs = chunk.dfs
+    nterms = dfs.size
+    total = int(dfs.sum())
+    ids = chunk.ids
+    tstart = np.cumsum(dfs) - dfs  # first posting of each term
+    deltas = ids.copy()
+    if total > 1:
+        deltas[1:] -= ids[:-1]
+    deltas[tstart] = ids[tstart]
+    if (deltas < 0).any():
+        raise ValueError("document numbers must ascend within a term")
+    # the weight numbers: the field's table grows as new weights are seen
+    uniq, inverse = np.unique(chunk.weights, return_inverse=True)
+    codes = np.empty(uniq.size, dtype=np.int64)
+    for i, w in enumerate(uniq.tolist()):
+        code = table.get(w)
+        if code is None:
+            code = table[w] = len(table)
+        codes[i] = code
+    wnums = codes[inverse.reshape(-1)]
+    # head numbers in term order: deltas, weights, value lengths of each term
+    per = 3 if has_values else 2
+    within = np.arange(total) - np.repeat(tstart, dfs)
+    base = np.repeat(tstart * per, dfs) + within
+    rep = np.repeat(dfs, dfs)
+    nums = np.empty(total * per, dtype=np.int64)
+    nums[base] = deltas
+    nums[base + rep] = wnums
+    if has_values:
+        nums[base + 2 * rep] = chunk.vlens
+    head, sizes = encode_varints(nums)
+    term_of_num = np.repeat(np.arange(nterms), dfs * per)
+    hlen = np.bincount(term_of_num, weights=sizes, minlength=nterms).astype(np.int64)
+    hvar, hvsizes = encode_varints(hlen)
+    if has_values:
+        vlen = np.bincount(
+            np.repeat(np.arange(nterms), dfs), weights=chunk.vlens, minlength=nterms
+        ).astype(np.int64)
+    else:
+        vlen = np.zeros(nterms, dtype=np.int64)
+    term_sizes = hvsizes + hlen + vlen
+    tpos = np.cumsum(term_sizes) - term_sizes
+    out = np.empty(int(term_sizes.sum()), dtype=np.uint8)
+    out[np.repeat(tpos, hvsizes) + _group_offsets(hvsizes)] = hvar
+    out[np.repeat(tpos + hvsizes, hlen) + _group_offsets(hlen)] = head
+    if has_values and chunk.values.size:
+        out[np.repeat(tpos + hvsizes + hlen, vlen) + _group_offsets(vlen)] = chunk.values
+    return out, term_sizes
+
+
+def chunks_from_lists(
+    terms: Iterable[tuple[bytes, list]], has_values: bool
+) -> Iterator[FieldArrays]:
+    """:class:`FieldArrays` from ``(btext, [docnum, weight, vbytes, ...])`` in term
+    order (what the segment writer's pool gives), about ``CHUNK_POSTINGS`` at a time."""
+    names: list[bytes] = []
+    dfs: list[int] = []
+    flat_all: list = []
+    count = 0
+    for btext, flat in terms:
+        names.append(btext)
+        df = len(flat) // 3
+        dfs.append(df)
+        flat_all += flat
+        count += df
+        if count >= CHUNK_POSTINGS:
+            yield _lists_chunk(names, dfs, flat_all, has_values)
+            names, dfs, flat_all, count = [], [], [], 0
+    if names:
+        yield _lists_chunk(names, dfs, flat_all, has_values)
+
+
+def _lists_chunk(names, dfs, flat, has_values: bool) -> FieldArrays:
+    ids = np.fromiter(flat[0::3], np.int64, len(flat) // 3)
+    weights = np.fromiter(flat[1::3], np.float32, len(flat) // 3)
+    dfa = np.asarray(dfs, dtype=np.int64)
+    tstart = np.cumsum(dfa) - dfa
+    unsorted = np.flatnonzero(np.diff(ids) <= 0)
+    if unsorted.size:
+        # a term whose documents do not ascend (never from our writer): sort it
+        bad = set(np.searchsorted(tstart, unsorted + 1, side="right") - 1)
+        bad = {t for t in bad if unsorted.size and dfa[t] > 1}
+        values_list = flat[2::3]
+        for t in sorted(bad):
+            s, e = int(tstart[t]), int(tstart[t] + dfa[t])
+            order = np.argsort(ids[s:e], kind="stable") + s
+            if np.any(np.diff(ids[order]) == 0):
+                raise ValueError("a document twice in one term's postings")
+            ids[s:e] = ids[order]
+            weights[s:e] = weights[order]
+            values_list[s:e] = [values_list[i] for i in order.tolist()]
+        flat = None
+        values = values_list
+    else:
+        values = flat[2::3]
+    if has_values:
+        vlens = np.fromiter(map(len, values), np.int64, len(values))
+        vbytes = np.frombuffer(b"".join(values), dtype=np.uint8)
+    else:
+        vlens = np.zeros(len(values), dtype=np.int64)
+        vbytes = np.zeros(0, dtype=np.uint8)
+    return FieldArrays(names, dfa, ids, weights, vlens, vbytes)
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+class PackedField:
+    """One field of a ``.pkd`` file, read in place from the memory map."""
+
+    def __init__(self, buf: np.ndarray, info: dict) -> None:
+        self.buf = buf
+        self.n = n = int(info["n"])
+        pstart, plen = info["postings"]
+        self.pstart = int(pstart)
+        self.plen = int(plen)
+        tat, tlen = info["terms"]
+        self.blob = buf[tat : tat + tlen]
+        self.toffs = buf[info["toffs"] : info["toffs"] + 4 * (n + 1)].view("<u4")
+        width = 8 if info["wide"] else 4
+        self.poffs = buf[info["poffs"] : info["poffs"] + width * (n + 1)].view(
+            "<u8" if info["wide"] else "<u4"
+        )
+        self.dfs = buf[info["dfs"] : info["dfs"] + 4 * n].view("<u4")
+        self.weights = np.asarray(info["weights"], dtype=np.float32).astype(np.float64)
+        self.weight_list = self.weights.tolist()
+        self.has_values = bool(info["values"])
+        self._keys: np.ndarray | None = None
+
+    # terms
+    def term(self, i: int) -> bytes:
+        return self.blob[int(self.toffs[i]) : int(self.toffs[i + 1])].tobytes()
+
+    @property
+    def keys(self) -> np.ndarray:
+        """The first eight bytes of each term as a big-endian number (zero-padded):
+        ordered like the terms, so lookups are binary searches over one array."""
+        if self._keys is None:
+            self._keys = term_keys(self.blob, self.toffs[:-1].astype(np.int64), self.tlens)
+        return self._keys
+
+    @property
+    def tlens(self) -> np.ndarray:
+        return np.diff(self.toffs.astype(np.int64))
+
+    def find(self, btext: bytes) -> int:
+        """The term's number, or -1."""
+        key = np.uint64(int.from_bytes(btext[:8].ljust(8, b"\0"), "big"))
+        keys = self.keys
+        lo = int(np.searchsorted(keys, key, "left"))
+        if lo >= self.n or keys[lo] != key:
+            return -1
+        if lo + 1 >= self.n or keys[lo + 1] != key:  # one term with this key
+            return lo if self.term(lo) == btext else -1
+        # terms sharing the key: longer than 8 bytes, or ending in zero bytes
+        hi = int(np.searchsorted(keys, key, "right"))
+        seq = _TermSeq(self, lo, hi)
+        i = bisect_left(seq, btext) + lo
+        return i if i < hi and self.term(i) == btext else -1
+
+    def find_many(self, btexts: list[bytes]) -> np.ndarray:
+        """:meth:`find` of many terms at once (-1: not a term)."""
+        out = np.full(len(btexts), -1, dtype=np.int64)
+        if not btexts or not self.n:
+            return out
+        keys = np.fromiter(
+            (int.from_bytes(b[:8].ljust(8, b"\0"), "big") for b in btexts),
+            np.uint64,
+            len(btexts),
+        )
+        at = np.searchsorted(self.keys, keys, "left")
+        ok = at < self.n
+        ok[ok] = self.keys[at[ok]] == keys[ok]
+        nxt = np.minimum(at + 1, self.n - 1)
+        alone = ok & ((at + 1 >= self.n) | (self.keys[nxt] != keys))
+        for j in np.flatnonzero(ok).tolist():
+            b = btexts[j]
+            i = int(at[j])
+            if not alone[j]:
+                out[j] = self.find(b)
+            elif self.term(i) == b:
+                out[j] = i
+        return out
+
+    def prefix_range(self, prefix: bytes) -> tuple[int, int]:
+        """Numbers ``lo..hi`` of the terms starting with ``prefix``."""
+        if not prefix:
+            return 0, self.n
+        if len(prefix) <= 8 and not prefix.endswith(b"\0"):
+            lo_key = int.from_bytes(prefix.ljust(8, b"\0"), "big")
+            span = 1 << (8 * (8 - len(prefix)))
+            lo = int(np.searchsorted(self.keys, np.uint64(lo_key), "left"))
+            top = lo_key + span
+            hi = (
+                self.n
+                if top >= 1 << 64
+                else int(np.searchsorted(self.keys, np.uint64(top), "left"))
+            )
+            return lo, hi
+        seq = _TermSeq(self, 0, self.n)
+        lo = bisect_left(seq, prefix)
+        hi = lo
+        while hi < self.n and self.term(hi).startswith(prefix):
+            hi += 1
+        return lo, hi
+
+    def prefix_counts(self, prefixes: list[bytes]) -> np.ndarray:
+        """How many terms start with each of ``prefixes`` (each at most 8 bytes)."""
+        out = np.zeros(len(prefixes), dtype=np.int64)
+        for j, p in enumerate(prefixes):
+            lo, hi = self.prefix_range(p)
+            out[j] = hi - lo
+        return out
+
+    # postings
+    def raw(self, i: int) -> np.ndarray:
+        s = self.pstart + int(self.poffs[i])
+        e = self.pstart + int(self.poffs[i + 1])
+        return self.buf[s:e]
+
+    def postings(self, i: int, values: bool = False):
+        """``(ids, weights, counts, positions)`` of term ``i`` as arrays: ids int64,
+        weights float64; with ``values`` the number of value varints of each posting
+        and all of them laid end to end (for positions: the deltas restarted per
+        posting, see :func:`positions_of`)."""
+        df = int(self.dfs[i])
+        raw = self.raw(i)
+        if raw.size <= SMALL:
+            nums = decode_varints_py(raw.tobytes())
+            return self._split_py(nums, df, raw, values)
+        nums = decode_varints(raw)
+        hl = int(nums[0])
+        ids = np.cumsum(nums[1 : 1 + df])
+        weights = self.weights[nums[1 + df : 1 + 2 * df]]
+        if not values or not self.has_values:
+            return ids, weights, None, None
+        vl = nums[1 + 2 * df : 1 + 3 * df]
+        vals = nums[1 + 3 * df :]
+        # varints per value: count the last bytes in each value's byte range
+        hsize = _varint_len(hl)
+        vbytes = raw[hsize + hl :]
+        ends = np.cumsum(vl)
+        last = np.concatenate(([0], np.cumsum(vbytes < 0x80)))
+        counts = last[ends] - last[ends - vl]
+        return ids, weights, counts, vals
+
+    def _split_py(self, nums: list[int], df: int, raw, values: bool):
+        ids = np.cumsum(np.asarray(nums[1 : 1 + df], dtype=np.int64))
+        w = self.weight_list
+        weights = np.asarray([w[k] for k in nums[1 + df : 1 + 2 * df]], dtype=np.float64)
+        if not values or not self.has_values:
+            return ids, weights, None, None
+        vl = nums[1 + 2 * df : 1 + 3 * df]
+        data = raw.tobytes()[_varint_len(nums[0]) + nums[0] :]
+        counts = []
+        at = 0
+        for n in vl:
+            counts.append(sum(1 for b in data[at : at + n] if b < 0x80))
+            at += n
+        return (
+            ids,
+            weights,
+            np.asarray(counts, dtype=np.int64),
+            np.asarray(nums[1 + 3 * df :], dtype=np.int64),
+        )
+
+    def value_bytes(self, i: int) -> list[bytes]:
+        """Each posting's value as stored (Whoosh's ``value()``)."""
+        df = int(self.dfs[i])
+        if not self.has_values:
+            return [b""] * df
+        raw = self.raw(i).tobytes()
+        nums = (
+            decode_varints_py(raw)
+            if len(raw) <= SMALL
+            else decode_varints(np.frombuffer(raw, dtype=np.uint8)).tolist()
+        )
+        hl = nums[0]
+        vl = nums[1 + 2 * df : 1 + 3 * df]
+        at = _varint_len(hl) + hl
+        out = []
+        for n in vl:
+            out.append(raw[at : at + n])
+            at += n
+        return out
+
+    def bulk(self, lo: int, hi: int):
+        """Terms ``lo..hi`` decoded at once: ``(term of each posting, ids, weight numbers,
+        value lengths, value bytes)``; for merging segments."""
+        dfs = self.dfs[lo:hi].astype(np.int64)
+        s = self.pstart + int(self.poffs[lo])
+        e = self.pstart + int(self.poffs[hi])
+        raw = self.buf[s:e]
+        rel = self.poffs[lo : hi + 1].astype(np.int64) - int(self.poffs[lo])
+        nterms = hi - lo
+        total = int(dfs.sum())
+        per = 3 if self.has_values else 2
+        # each term's head: one varint (head length) and per*df varints
+        if not raw.size:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z, z, z, np.zeros(0, dtype=np.uint8)
+        last = raw < 0x80
+        ends = np.flatnonzero(last)  # last byte of every varint in the range
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        first_num = np.searchsorted(starts, rel[:-1])  # the head-length varint of a term
+        nums_needed = np.repeat(first_num + 1, dfs * per) + _group_offsets(dfs * per)
+        # decode just the heads' varints
+        counts = ends - starts + 1
+        sel_starts = starts[nums_needed]
+        sel_counts = counts[nums_needed]
+        idx = np.repeat(sel_starts, sel_counts) + _group_offsets(sel_counts)
+        nums = decode_varints(raw[idx]) if idx.size else np.zeros(0, dtype=np.int64)
+        tstart = np.cumsum(dfs) - dfs
+        within = np.arange(total) - np.repeat(tstart, dfs)
+        base = np.repeat(tstart * per, dfs) + within
+        rep = np.repeat(dfs, dfs)
+        deltas = nums[base]
+        term_of = np.repeat(np.arange(nterms), dfs)
+        # ids: cumulative sum restarted at each term
+        cs = np.cumsum(deltas)
+        before = np.concatenate(([0], cs))[tstart]
+        ids = cs - np.repeat(before, dfs)
+        wnums = nums[base + rep]
+        if self.has_values:
+            vlens = nums[base + 2 * rep]
+            # values of a term follow its head: from the end of its last head varint
+            last_head = first_num + dfs * per
+            vstart = ends[last_head] + 1
+            vtot = np.bincount(term_of, weights=vlens, minlength=nterms).astype(np.int64)
+            vidx = np.repeat(vstart, vtot) + _group_offsets(vtot)
+            values = raw[vidx]
+        else:
+            vlens = np.zeros(total, dtype=np.int64)
+            values = np.zeros(0, dtype=np.uint8)
+        return term_of + lo, ids, wnums, vlens, values
+
+
+def term_keys(blob: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Each term's first eight bytes as a big-endian uint64, zero-padded."""
+    keys = np.zeros(lens.size, dtype=np.uint64)
+    for j in range(8):
+        has = np.flatnonzero(lens > j)
+        if not has.size:
+            break
+        byte = np.zeros(lens.size, dtype=np.uint64)
+        byte[has] = blob[starts[has] + j]
+        keys |= byte << np.uint64(8 * (7 - j))
+    return keys
+
+
+# -- merging segments -------------------------------------------------------------------
+
+MERGE_POSTINGS = 4_000_000  # postings merged per vectorised pass
+
+
+class _ArraySource:
+    """Postings held as :class:`FieldArrays` (the writer's own documents), read like a
+    :class:`PackedField` by the merge."""
+
+    def __init__(self, arrays: FieldArrays) -> None:
+        self.a = arrays
+        self.n = len(arrays)
+        self.tlens = arrays.tlens
+        starts = np.cumsum(self.tlens) - self.tlens
+        self.toffs = np.concatenate((starts, [int(self.tlens.sum())])).astype(np.int64)
+        self.blob = arrays.tblob
+        self.dfs = arrays.dfs
+        self.keys = term_keys(self.blob, starts, self.tlens)
+        self.pstart = np.concatenate(([0], np.cumsum(self.dfs))).astype(np.int64)
+        self.vstart = np.concatenate(([0], np.cumsum(arrays.vlens))).astype(np.int64)
+        self.weights = None
+
+    def bulk(self, lo: int, hi: int):
+        a = self.a
+        s, e = int(self.pstart[lo]), int(self.pstart[hi])
+        term_of = np.repeat(np.arange(lo, hi), self.dfs[lo:hi])
+        values = a.values[int(self.vstart[s]) : int(self.vstart[e])]
+        return term_of, a.ids[s:e], a.weights[s:e].astype(np.float64), a.vlens[s:e], values
+
+
+def merge_fields(
+    sources: list[tuple[object, np.ndarray | None]], has_values: bool
+) -> Iterator[FieldArrays]:
+    """One field's postings from several segments (``(PackedField or FieldArrays,
+    docmap)``: ``docmap[old] = new document number``, -1 for a deleted document;
+    ``None`` keeps the numbers), merged in term order, as chunks for
+    :meth:`PackedWriter.write_field`. Vectorised a key range at a time."""
+    srcs = []
+    for src, docmap in sources:
+        if isinstance(src, FieldArrays):
+            src = _ArraySource(src)
+        if src.n:
+            srcs.append((src, docmap))
+    if not srcs:
+        return
+    # key ranges of about MERGE_POSTINGS postings, cut at the biggest source's keys
+    big = max(srcs, key=lambda sd: int(sd[0].dfs.sum()) if sd[0].n else 0)[0]
+    cum = np.cumsum(big.dfs.astype(np.int64))
+    cuts = np.searchsorted(cum, np.arange(MERGE_POSTINGS, int(cum[-1]), MERGE_POSTINGS))
+    bounds = np.unique(big.keys[np.minimum(cuts, big.n - 1)])
+    edges = [None, *bounds.tolist(), None]
+    for klo, khi in itertools.pairwise(edges):
+        chunk = _merge_range(srcs, klo, khi, has_values)
+        if chunk is not None:
+            yield chunk
+
+
+def _merge_range(srcs, klo, khi, has_values: bool) -> FieldArrays | None:
+    parts = []  # per source: (src, local terms, term_of, ids, weights, vlens, values)
+    long_terms: set[bytes] = set()
+    for src, docmap in srcs:
+        keys = src.keys
+        lo = 0 if klo is None else int(np.searchsorted(keys, np.uint64(klo), "left"))
+        hi = src.n if khi is None else int(np.searchsorted(keys, np.uint64(khi), "left"))
+        if lo >= hi:
+            continue
+        term_of, ids, w, vlens, values = src.bulk(lo, hi)
+        if src.weights is not None:  # weight numbers of a packed field: its table
+            w = src.weights[w]
+        vstart = np.cumsum(vlens) - vlens
+        if docmap is not None:
+            ids = docmap[ids]
+            keep = ids >= 0
+            if not keep.all():
+                term_of, ids, w, vlens, vstart = (
+                    term_of[keep],
+                    ids[keep],
+                    w[keep],
+                    vlens[keep],
+                    vstart[keep],
+                )
+        tl = src.tlens[lo:hi]
+        for t in np.flatnonzero(tl > 8).tolist():
+            a = int(src.toffs[lo + t])
+            long_terms.add(src.blob[a : a + int(tl[t])].tobytes())
+        parts.append((src, lo, hi, term_of, ids, w, vlens, vstart, values))
+    if not parts:
+        return None
+    rank = {t: i for i, t in enumerate(sorted(long_terms))}
+    key_l, sec_l, src_l, tix_l, ids_l, w_l, vl_l, vs_l, vals = [], [], [], [], [], [], [], [], []
+    voff = 0
+    for k, (src, lo, hi, term_of, ids, w, vlens, vstart, values) in enumerate(parts):
+        tl = src.tlens[lo:hi]
+        sec = tl.copy()
+        for t in np.flatnonzero(tl > 8).tolist():
+            a = int(src.toffs[lo + t])
+            sec[t] = 1000 + rank[src.blob[a : a + int(tl[t])].tobytes()]
+        key_l.append(src.keys[term_of])
+        sec_l.append(sec[term_of - lo])
+        src_l.append(np.full(ids.size, k, dtype=np.int64))
+        tix_l.append(term_of)
+        ids_l.append(ids)
+        w_l.append(w)
+        vl_l.append(vlens)
+        vs_l.append(vstart + voff)
+        vals.append(values)
+        voff += values.size
+    key = np.concatenate(key_l)
+    sec = np.concatenate(sec_l)
+    ids = np.concatenate(ids_l)
+    if not ids.size:
+        return None
+    order = np.lexsort((ids, sec, key))
+    key, sec, ids = key[order], sec[order], ids[order]
+    srcs_of = np.concatenate(src_l)[order]
+    tix = np.concatenate(tix_l)[order]
+    w = np.concatenate(w_l)[order]
+    vlens = np.concatenate(vl_l)[order]
+    vstart = np.concatenate(vs_l)[order]
+    new_term = np.ones(ids.size, dtype=bool)
+    new_term[1:] = (key[1:] != key[:-1]) | (sec[1:] != sec[:-1])
+    if np.any(~new_term[1:] & (ids[1:] == ids[:-1])):
+        raise ValueError("a document twice in one term's postings")
+    firsts = np.flatnonzero(new_term)
+    dfs = np.diff(np.append(firsts, ids.size))
+    # term bytes from the source of each term's first posting
+    tsrc = srcs_of[firsts]
+    ttix = tix[firsts]
+    tlens = np.zeros(firsts.size, dtype=np.int64)
+    for k, part in enumerate(parts):
+        at = np.flatnonzero(tsrc == k)
+        tlens[at] = part[0].tlens[ttix[at]]
+    outpos = np.cumsum(tlens) - tlens
+    tblob = np.empty(int(tlens.sum()), dtype=np.uint8)
+    for k, part in enumerate(parts):
+        at = np.flatnonzero(tsrc == k)
+        if not at.size:
+            continue
+        src = part[0]
+        ln = tlens[at]
+        starts = src.toffs[ttix[at]].astype(np.int64)
+        off = _group_offsets(ln)
+        tblob[np.repeat(outpos[at], ln) + off] = src.blob[np.repeat(starts, ln) + off]
+    if has_values:
+        allvals = np.concatenate(vals) if vals else np.zeros(0, dtype=np.uint8)
+        values = allvals[np.repeat(vstart, vlens) + _group_offsets(vlens)]
+    else:
+        values = np.zeros(0, dtype=np.uint8)
+    return FieldArrays(None, dfs, ids, w.astype(np.float32), vlens, values, tblob, tlens)
+
+
+class _TermSeq:
+    """Terms ``lo..hi`` of a field as a sequence, for :func:`bisect.bisect_left`."""
+
+    def __init__(self, field: PackedField, lo: int, hi: int) -> None:
+        self.field, self.lo, self.hi = field, lo, hi
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    def __getitem__(self, i: int) -> bytes:
+        return self.field.term(self.lo + i)
+
+
+def _varint_len(n: int) -> int:
+    k = 1
+    while n >= 0x80:
+        n >>= 7
+        k += 1
+    return k
+
+
+def positions_of(counts: np.ndarray, deltas: np.ndarray) -> np.ndarray:
+    """Absolute positions from per-posting deltas (each posting's first from 0)."""
+    if not deltas.size:
+        return deltas
+    cs = np.cumsum(deltas)
+    starts = np.cumsum(counts) - counts
+    before = np.concatenate(([0], cs))[starts]
+    return cs - np.repeat(before, counts)
+
+
+class PackedFile:
+    """A segment's ``.pkd`` file, memory-mapped; fields parsed when first asked for."""
+
+    def __init__(self, path: str | None = None, data: bytes | None = None, name: str = "") -> None:
+        """The file at ``path`` (memory-mapped), or its bytes ``data`` (a storage
+        without files); ``name`` for messages."""
+        self.path = path
+        self.data = data
+        self.name = name or (os.path.basename(path) if path else "packed postings")
+        self.map: mmap.mmap | None = None
+        if path is not None:
+            with open(path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size < _TAIL.size:
+                    raise ValueError(f"{self.name} is cut short ({size} bytes)")
+                self.map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            raw = self.map
+        else:
+            raw = data if data is not None else b""
+            size = len(raw)
+            if size < _TAIL.size:
+                raise ValueError(f"{self.name} is cut short ({size} bytes)")
+        at, magic = _TAIL.unpack(raw[size - _TAIL.size :])
+        if magic != MAGIC or at >= size:
+            raise ValueError(f"{self.name} is not a packed postings file")
+        try:
+            info = json.loads(raw[at : size - _TAIL.size])
+        except ValueError:
+            raise ValueError(f"{self.name}: its directory is damaged") from None
+        if info.get("version") != VERSION:
+            raise ValueError(f"{self.name}: packed format {info.get('version')} is not {VERSION}")
+        self.buf = np.frombuffer(raw, dtype=np.uint8)
+        self.infos: dict[str, dict] = info["fields"]
+        self.fields: dict[str, PackedField] = {}
+
+    def reopen(self) -> PackedFile:
+        """Another reader of the same file (its own map)."""
+        return PackedFile(self.path, self.data, self.name)
+
+    def field(self, name: str) -> PackedField | None:
+        f = self.fields.get(name)
+        if f is None:
+            info = self.infos.get(name)
+            if info is None:
+                return None
+            f = self.fields[name] = PackedField(self.buf, info)
+        return f
+
+    def close(self) -> None:
+        self.fields = {}
+        self.buf = None  # type: ignore[assignment]
+        # arrays still pointing into the map keep it open: it goes with them
+        if self.map is not None:
+            with contextlib.suppress(BufferError):
+                self.map.close()
+
+
+# -- Whoosh's interfaces --------------------------------------------------------------------
+
+
+class PackedMatcher(ListMatcher):
+    """Whoosh's list matcher over decoded postings, with a binary-search ``skip_to``.
+    No block quality: the term statistics needed for it are not stored, and Whoosh's
+    quality skipping could drop hits anyway (lossy length bytes)."""
+
+    def skip_to(self, id):
+        ids = self._ids
+        if self._i < len(ids) and ids[self._i] < id:
+            self._i = bisect_left(ids, id, self._i)
+
+    def supports_block_quality(self):
+        return False
+
+    def copy(self):
+        return PackedMatcher(
+            self._ids,
+            self._weights,
+            self._values,
+            self._format,
+            self._scorer,
+            self._i,
+            self._all_weights,
+            self._term,
+            self._terminfo,
+        )
+
+
+class PackedTermInfo(TermInfo):
+    """Whoosh's term statistics of a packed term: the document frequency from the
+    dictionary, the rest (weight, maximum weight, first and last document) decoded from
+    the postings when first asked for. Lengths are not stored: reported as 0 (they only
+    serve block-quality skipping, which :class:`PackedMatcher` does not offer)."""
+
+    def __init__(self, field: PackedField, i: int) -> None:
+        self.packed = (field, i)
+        self._df = int(field.dfs[i])
+        self._minlength = 0
+        self._maxlength = 0
+        self._done = False
+
+    def _load(self) -> None:
+        if not self._done:
+            field, i = self.packed
+            ids, weights, _c, _v = field.postings(i)
+            self._weight = float(weights.sum())
+            self._maxweight = float(weights.max()) if weights.size else 0.0
+            self._minid = int(ids[0]) if ids.size else None
+            self._maxid = int(ids[-1]) if ids.size else 0
+            self._done = True
+
+    def weight(self):
+        self._load()
+        return self._weight
+
+    def max_weight(self):
+        self._load()
+        return self._maxweight
+
+    def min_id(self):
+        self._load()
+        return self._minid
+
+    def max_id(self):
+        self._load()
+        return self._maxid
+
+    def doc_frequency(self):
+        return self._df
+
+    def min_length(self):
+        return 0
+
+    def max_length(self):
+        return 0
+
+
+def packed_terminfo(field: PackedField, i: int) -> PackedTermInfo:
+    return PackedTermInfo(field, i)
+
+
+class _LazyValues:
+    """A term's value bytes, decoded when Whoosh first asks for one."""
+
+    __slots__ = ("_list", "field", "i", "n")
+
+    def __init__(self, field: PackedField, i: int, n: int) -> None:
+        self.field, self.i, self.n = field, i, n
+        self._list: list[bytes] | None = None
+
+    def _values(self) -> list[bytes]:
+        if self._list is None:
+            self._list = self.field.value_bytes(self.i)
+        return self._list
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, j):
+        return self._values()[j]
+
+    def __setitem__(self, j, v) -> None:
+        self._values()[j] = v
+
+    def __iter__(self):
+        return iter(self._values())
+
+
+class PackedCursor(FieldCursor):
+    def __init__(self, field: PackedField, fieldobj) -> None:
+        self.field = field
+        self.fieldobj = fieldobj
+        self.i = 0
+
+    def first(self):
+        self.i = 0
+        return self.term()
+
+    def find(self, string):
+        if not isinstance(string, bytes):
+            string = self.fieldobj.to_bytes(string)
+        self.i = bisect_left(_TermSeq(self.field, 0, self.field.n), string)
+        return self.term()
+
+    def next(self):
+        self.i += 1
+        return self.term()
+
+    def is_valid(self):
+        return self.i < self.field.n
+
+    def term(self):
+        if self.i >= self.field.n:
+            return None
+        return self.fieldobj.from_bytes(self.field.term(self.i))
+
+    def text(self):
+        return self.term()
+
+    def term_info(self):
+        return packed_terminfo(self.field, self.i)
+
+
+class MixedTermsReader:
+    """Whoosh's terms-reader interface over a segment's W3 terms (identifier and keyword
+    fields) and its packed fields."""
+
+    def __init__(self, w3, packed: PackedFile | None) -> None:
+        self.w3 = w3
+        self.packed = packed
+
+    def packed_field(self, fieldname: str) -> PackedField | None:
+        return self.packed.field(fieldname) if self.packed is not None else None
+
+    def _packed_names(self) -> list[str]:
+        return sorted(self.packed.infos) if self.packed is not None else []
+
+    def __contains__(self, term) -> bool:
+        fieldname, btext = term
+        f = self.packed_field(fieldname)
+        if f is not None:
+            return f.find(btext) >= 0
+        return term in self.w3
+
+    def indexed_field_names(self):
+        return sorted(set(self.w3.indexed_field_names()) | set(self._packed_names()))
+
+    def cursor(self, fieldname, fieldobj):
+        f = self.packed_field(fieldname)
+        if f is not None:
+            return PackedCursor(f, fieldobj)
+        return self.w3.cursor(fieldname, fieldobj)
+
+    def _field_terms(self, fieldname: str, lo: int, hi: int):
+        f = self.packed_field(fieldname)
+        for i in range(lo, hi):
+            yield (fieldname, f.term(i))
+
+    def terms(self):
+        return (t for t, _ti in self._all(items=False))
+
+    def items(self):
+        return self._all(items=True)
+
+    def _all(self, items: bool):
+        """Every term in (field, term) order, W3 and packed fields merged."""
+        packed = self._packed_names()
+        w3 = self.w3.items() if items else ((t, None) for t in self.w3.terms())
+        pending = next(w3, None)
+        for name in packed:
+            while pending is not None and pending[0][0] < name:
+                yield pending
+                pending = next(w3, None)
+            f = self.packed_field(name)
+            for i in range(f.n):
+                yield (name, f.term(i)), (packed_terminfo(f, i) if items else None)
+        while pending is not None:
+            yield pending
+            pending = next(w3, None)
+
+    def terms_from(self, fieldname, prefix):
+        return (t for t, _ti in self._from(fieldname, prefix, items=False))
+
+    def items_from(self, fieldname, prefix):
+        return self._from(fieldname, prefix, items=True)
+
+    def _from(self, fieldname, prefix, items: bool):
+        """The field's terms from ``prefix`` on (callers stop at the field's end)."""
+        f = self.packed_field(fieldname)
+        if f is None:
+            if items:
+                yield from self.w3.items_from(fieldname, prefix)
+            else:
+                yield from ((t, None) for t in self.w3.terms_from(fieldname, prefix))
+            return
+        if len(prefix) <= 8:
+            lo = f.prefix_range(prefix)[0]
+        else:
+            lo = bisect_left(_TermSeq(f, 0, f.n), prefix)
+        for i in range(lo, f.n):
+            yield (fieldname, f.term(i)), (PackedTermInfo(f, i) if items else None)
+
+    def term_info(self, fieldname, tbytes):
+        f = self.packed_field(fieldname)
+        if f is not None:
+            i = f.find(tbytes)
+            if i < 0:
+                raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+            return packed_terminfo(f, i)
+        return self.w3.term_info(fieldname, tbytes)
+
+    def frequency(self, fieldname, tbytes):
+        f = self.packed_field(fieldname)
+        if f is not None:
+            i = f.find(tbytes)
+            if i < 0:
+                return 0
+            return float(f.postings(i)[1].sum())
+        return self.w3.frequency(fieldname, tbytes)
+
+    def doc_frequency(self, fieldname, tbytes):
+        f = self.packed_field(fieldname)
+        if f is not None:
+            i = f.find(tbytes)
+            return int(f.dfs[i]) if i >= 0 else 0
+        return self.w3.doc_frequency(fieldname, tbytes)
+
+    def matcher(self, fieldname, tbytes, format_, scorer=None):
+        f = self.packed_field(fieldname)
+        if f is None:
+            return self.w3.matcher(fieldname, tbytes, format_, scorer=scorer)
+        i = f.find(tbytes)
+        if i < 0:
+            from whoosh.reading import TermNotFound
+
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        ids, weights, _c, _v = f.postings(i)
+        if not ids.size:
+            return NullMatcher()
+        terminfo = TermInfo(
+            weight=float(weights.sum()),
+            df=int(ids.size),
+            minlength=0,
+            maxlength=0,
+            maxweight=float(weights.max()),
+            minid=int(ids[0]),
+            maxid=int(ids[-1]),
+        )
+        return PackedMatcher(
+            ids.tolist(),
+            weights.tolist(),
+            _LazyValues(f, i, int(ids.size)) if f.has_values else None,
+            format_,
+            scorer,
+            term=(fieldname, tbytes),
+            terminfo=terminfo,
+        )
+
+    def close(self):
+        self.w3.close()
+        if self.packed is not None:
+            self.packed.close()
