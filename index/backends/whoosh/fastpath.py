@@ -689,7 +689,7 @@ def _postings(
         if field is not None:
             packed = (field, field.find(btext))
     if packed is not None:
-        return _packed_postings(*packed, values)
+        return _packed_postings(packed[0], packed[1], values)
     if terminfo is None:
         terminfo = terms.term_info(fieldname, btext)
     if terminfo.is_inlined():

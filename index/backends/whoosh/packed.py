@@ -11,17 +11,24 @@ other fields (identifiers, dates, entity keywords) stay in Whoosh's files. Whoos
 both through :class:`MixedTermsReader` (its terms-reader interface), so Whoosh's own
 queries and the fast path see the same postings.
 
-File layout (all integers little-endian)::
+File layout (all integers little-endian, arrays aligned to their width)::
 
-    for each field: its postings, then its term bytes, term offsets (uint32, n + 1),
-                    postings offsets (uint32 or uint64, n + 1, from the field's
-                    postings start) and document frequencies (uint32, n)
+    for each field: its postings; the term keys (uint64, n: a term's first eight bytes
+                    as a big-endian number, zero-padded); the term lengths (uint8, n;
+                    255 for 255 bytes or more); for the terms longer than eight bytes
+                    their numbers (uint32, m), the offsets of their tails (uint32, m + 1)
+                    and the tails (every byte after the eighth); the postings offsets
+                    (uint32 or uint64, n + 1, from the field's postings start)
     a JSON directory: per field the places and sizes of the above, the weight table
     uint64: where the directory starts; MAGIC
 
+The keys are what a lookup searches (``numpy.searchsorted`` over the memory map: nothing
+is built when an index is opened), and they hold a bigram's six bytes whole: a term of
+up to eight bytes costs nine bytes of dictionary plus its postings offset.
+
 A term's postings (``df`` postings)::
 
-    varint  head length (bytes of what follows up to the values)
+    varint         df, the number of postings
     varint  x df   document deltas (the first from 0)
     varint  x df   weight numbers (an index into the field's weight table of float32)
     varint  x df   value lengths in bytes (fields with values)
@@ -46,6 +53,7 @@ import os
 import struct
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 from whoosh.codec.base import FieldCursor
@@ -55,7 +63,7 @@ from whoosh.reading import TermInfo, TermNotFound
 
 EXT = ".pkd"
 MAGIC = b"G60PACK1"
-VERSION = 1
+VERSION = 2
 _TAIL = struct.Struct("<Q8s")
 CHUNK_POSTINGS = 1_000_000  # postings encoded per vectorised pass while writing
 SMALL = 48  # postings chunks shorter than this are decoded in Python (numpy costs µs a call)
@@ -252,12 +260,20 @@ class PackedWriter:
         """Write to the file at ``path``, or to the open file object ``fh`` (a Whoosh
         storage's file: it is closed with the writer)."""
         self.path = path
-        self.fh = fh if fh is not None else open(path, "wb")  # noqa: SIM115 - see close()
+        if fh is None:
+            if path is None:
+                raise ValueError("PackedWriter needs a path or a file")
+            fh = open(path, "wb")  # noqa: SIM115 - closed by close()
+        self.fh = fh
         self.pos = 0
         self.directory: dict[str, dict] = {}
         self.closed = False
 
-    def _write(self, data) -> int:
+    def _write(self, data, align: int = 1) -> int:
+        pad = -self.pos % align
+        if pad:
+            self.fh.write(bytes(pad))
+            self.pos += pad
         at = self.pos
         self.fh.write(data)
         self.pos += len(data)
@@ -272,7 +288,6 @@ class PackedWriter:
         term_parts: list[bytes] = []
         tlens: list[np.ndarray] = []
         plens: list[np.ndarray] = []
-        dfs: list[np.ndarray] = []
         last_term = b""
         n = 0
         for chunk in chunks:
@@ -287,34 +302,45 @@ class PackedWriter:
             data, sizes = _encode_chunk(chunk, table, has_values)
             self._write(data.tobytes())
             plens.append(sizes)
-            dfs.append(chunk.dfs)
             n += len(chunk)
         if not n:
             return
         post_len = self.pos - post_start
         tl = np.concatenate(tlens)
-        toffs = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(tl, out=toffs[1:])
+        blob = np.frombuffer(b"".join(term_parts), dtype=np.uint8)
+        starts = np.cumsum(tl) - tl
+        keys = term_keys(blob, starts, tl)
+        longs = np.flatnonzero(tl > 8)
+        tail_lens = tl[longs] - 8
+        tails = blob[np.repeat(starts[longs] + 8, tail_lens) + _group_offsets(tail_lens)]
+        tail_offs = np.zeros(longs.size + 1, dtype=np.int64)
+        np.cumsum(tail_lens, out=tail_offs[1:])
         poffs = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.concatenate(plens), out=poffs[1:])
-        if int(toffs[-1]) >= 1 << 32:
+        if int(tail_offs[-1]) >= 1 << 32:
             raise ValueError(f"field {fieldname!r}: term bytes over 4 GB in one segment")
         wide = int(poffs[-1]) >= 1 << 32
-        terms_at = self._write(b"".join(term_parts))
-        toffs_at = self._write(toffs.astype("<u4").tobytes())
-        poffs_at = self._write(poffs.astype("<u8" if wide else "<u4").tobytes())
-        dfs_at = self._write(np.concatenate(dfs).astype("<u4").tobytes())
+        keys_at = self._write(keys.astype("<u8").tobytes(), align=8)
+        lens_at = self._write(np.minimum(tl, 255).astype(np.uint8).tobytes())
+        long_at = self._write(longs.astype("<u4").tobytes(), align=4)
+        tail_offs_at = self._write(tail_offs.astype("<u4").tobytes(), align=4)
+        tails_at = self._write(tails.tobytes())
+        poffs_at = self._write(
+            poffs.astype("<u8" if wide else "<u4").tobytes(), align=8 if wide else 4
+        )
         weights = [0.0] * len(table)
         for w, i in table.items():
             weights[i] = w
         self.directory[fieldname] = {
             "n": n,
             "postings": [post_start, post_len],
-            "terms": [terms_at, int(toffs[-1])],
-            "toffs": toffs_at,
+            "keys": keys_at,
+            "lens": lens_at,
+            "long": [long_at, int(longs.size)],
+            "tail_offs": tail_offs_at,
+            "tails": [tails_at, int(tail_offs[-1])],
             "poffs": poffs_at,
             "wide": wide,
-            "dfs": dfs_at,
             "weights": weights,
             "values": has_values,
         }
@@ -366,7 +392,7 @@ def _encode_chunk(chunk: FieldArrays, table: dict[float, int], has_values: bool)
     head, sizes = encode_varints(nums)
     term_of_num = np.repeat(np.arange(nterms), dfs * per)
     hlen = np.bincount(term_of_num, weights=sizes, minlength=nterms).astype(np.int64)
-    hvar, hvsizes = encode_varints(hlen)
+    hvar, hvsizes = encode_varints(dfs)
     if has_values:
         vlen = np.bincount(
             np.repeat(np.arange(nterms), dfs), weights=chunk.vlens, minlength=nterms
@@ -449,34 +475,57 @@ class PackedField:
         pstart, plen = info["postings"]
         self.pstart = int(pstart)
         self.plen = int(plen)
-        tat, tlen = info["terms"]
-        self.blob = buf[tat : tat + tlen]
-        self.toffs = buf[info["toffs"] : info["toffs"] + 4 * (n + 1)].view("<u4")
-        width = 8 if info["wide"] else 4
-        self.poffs = buf[info["poffs"] : info["poffs"] + width * (n + 1)].view(
-            "<u8" if info["wide"] else "<u4"
-        )
-        self.dfs = buf[info["dfs"] : info["dfs"] + 4 * n].view("<u4")
+        self.keys = _view(buf, info["keys"], n, "<u8")
+        self.lens = buf[info["lens"] : info["lens"] + n]
+        long_at, m = info["long"]
+        self.long = _view(buf, long_at, m, "<u4")
+        self.tail_offs = _view(buf, info["tail_offs"], m + 1, "<u4")
+        tails_at, tails_len = info["tails"]
+        self.tails = buf[tails_at : tails_at + tails_len]
+        self.poffs = _view(buf, info["poffs"], n + 1, "<u8" if info["wide"] else "<u4")
         self.weights = np.asarray(info["weights"], dtype=np.float32).astype(np.float64)
         self.weight_list = self.weights.tolist()
         self.has_values = bool(info["values"])
-        self._keys: np.ndarray | None = None
+        self.per = 3 if self.has_values else 2
 
     # terms
     def term(self, i: int) -> bytes:
-        return self.blob[int(self.toffs[i]) : int(self.toffs[i + 1])].tobytes()
-
-    @property
-    def keys(self) -> np.ndarray:
-        """The first eight bytes of each term as a big-endian number (zero-padded):
-        ordered like the terms, so lookups are binary searches over one array."""
-        if self._keys is None:
-            self._keys = term_keys(self.blob, self.toffs[:-1].astype(np.int64), self.tlens)
-        return self._keys
+        length = int(self.lens[i])
+        head = int(self.keys[i]).to_bytes(8, "big")
+        if length <= 8:
+            return head[:length]
+        j = int(np.searchsorted(self.long, i))
+        return head + self.tails[int(self.tail_offs[j]) : int(self.tail_offs[j + 1])].tobytes()
 
     @property
     def tlens(self) -> np.ndarray:
-        return np.diff(self.toffs.astype(np.int64))
+        """Every term's length in bytes."""
+        tl = self.lens.astype(np.int64)
+        if self.long.size:
+            tl[self.long.astype(np.int64)] = 8 + np.diff(self.tail_offs.astype(np.int64))
+        return tl
+
+    def gather_terms(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The bytes of terms ``idx`` laid end to end, and their lengths."""
+        idx = np.asarray(idx, dtype=np.int64)
+        lens = self.lens[idx].astype(np.int64)
+        rows = self.keys[idx].astype(">u8").view(np.uint8).reshape(-1, 8)
+        short = np.minimum(lens, 8)
+        first = rows[np.arange(8) < short[:, None]]
+        is_long = np.flatnonzero(lens > 8)
+        if not is_long.size:
+            return first, lens
+        j = np.searchsorted(self.long, idx[is_long])
+        t0 = self.tail_offs[j].astype(np.int64)
+        tlen = self.tail_offs[j + 1].astype(np.int64) - t0
+        lens[is_long] = 8 + tlen
+        out = np.empty(int(lens.sum()), dtype=np.uint8)
+        pos = np.cumsum(lens) - lens
+        out[np.repeat(pos, short) + _group_offsets(short)] = first
+        out[np.repeat(pos[is_long] + 8, tlen) + _group_offsets(tlen)] = self.tails[
+            np.repeat(t0, tlen) + _group_offsets(tlen)
+        ]
+        return out, lens
 
     def find(self, btext: bytes) -> int:
         """The term's number, or -1."""
@@ -508,13 +557,14 @@ class PackedField:
         ok[ok] = self.keys[at[ok]] == keys[ok]
         nxt = np.minimum(at + 1, self.n - 1)
         alone = ok & ((at + 1 >= self.n) | (self.keys[nxt] != keys))
-        for j in np.flatnonzero(ok).tolist():
-            b = btexts[j]
-            i = int(at[j])
-            if not alone[j]:
-                out[j] = self.find(b)
-            elif self.term(i) == b:
-                out[j] = i
+        lens = np.fromiter(map(len, btexts), np.int64, len(btexts))
+        # a lone key of a term up to 8 bytes long: equal when the lengths are
+        simple = alone & (lens <= 8)
+        hit = simple.copy()
+        hit[simple] = self.lens[at[simple]] == lens[simple]
+        out[hit] = at[hit]
+        for j in np.flatnonzero(ok & ~simple).tolist():
+            out[j] = self.find(btexts[j])
         return out
 
     def prefix_range(self, prefix: bytes) -> tuple[int, int]:
@@ -540,7 +590,7 @@ class PackedField:
         return lo, hi
 
     def prefix_counts(self, prefixes: list[bytes]) -> np.ndarray:
-        """How many terms start with each of ``prefixes`` (each at most 8 bytes)."""
+        """How many terms start with each of ``prefixes``."""
         out = np.zeros(len(prefixes), dtype=np.int64)
         for j, p in enumerate(prefixes):
             lo, hi = self.prefix_range(p)
@@ -553,18 +603,39 @@ class PackedField:
         e = self.pstart + int(self.poffs[i + 1])
         return self.buf[s:e]
 
+    def df(self, i: int) -> int:
+        """Term ``i``'s document frequency (the first varint of its postings)."""
+        at = self.pstart + int(self.poffs[i])
+        b = int(self.buf[at])
+        if b < 0x80:
+            return b
+        return decode_varints_py(self.buf[at : at + 10].tobytes())[0]
+
+    def dfs_of(self, idx) -> np.ndarray:
+        """The document frequencies of terms ``idx``."""
+        at = self.pstart + self.poffs[np.asarray(idx, dtype=np.int64)].astype(np.int64)
+        out = np.zeros(at.size, dtype=np.int64)
+        live = np.arange(at.size)
+        shift = 0
+        while live.size:
+            b = self.buf[at[live]].astype(np.int64)
+            out[live] |= (b & 0x7F) << shift
+            more = b >= 0x80
+            live, at = live[more], at.copy()
+            at[live] += 1
+            shift += 7
+        return out
+
     def postings(self, i: int, values: bool = False):
-        """``(ids, weights, counts, positions)`` of term ``i`` as arrays: ids int64,
+        """``(ids, weights, counts, deltas)`` of term ``i`` as arrays: ids int64,
         weights float64; with ``values`` the number of value varints of each posting
         and all of them laid end to end (for positions: the deltas restarted per
         posting, see :func:`positions_of`)."""
-        df = int(self.dfs[i])
         raw = self.raw(i)
         if raw.size <= SMALL:
-            nums = decode_varints_py(raw.tobytes())
-            return self._split_py(nums, df, raw, values)
+            return self._split_py(raw.tobytes(), values)
         nums = decode_varints(raw)
-        hl = int(nums[0])
+        df = int(nums[0])
         ids = np.cumsum(nums[1 : 1 + df])
         weights = self.weights[nums[1 + df : 1 + 2 * df]]
         if not values or not self.has_values:
@@ -572,23 +643,24 @@ class PackedField:
         vl = nums[1 + 2 * df : 1 + 3 * df]
         vals = nums[1 + 3 * df :]
         # varints per value: count the last bytes in each value's byte range
-        hsize = _varint_len(hl)
-        vbytes = raw[hsize + hl :]
+        last = raw < 0x80
+        vstart = int(np.flatnonzero(last)[3 * df]) + 1
         ends = np.cumsum(vl)
-        last = np.concatenate(([0], np.cumsum(vbytes < 0x80)))
-        counts = last[ends] - last[ends - vl]
+        cum = np.concatenate(([0], np.cumsum(last[vstart:])))
+        counts = cum[ends] - cum[ends - vl]
         return ids, weights, counts, vals
 
-    def _split_py(self, nums: list[int], df: int, raw, values: bool):
+    def _split_py(self, data: bytes, values: bool):
+        nums = decode_varints_py(data)
+        df = nums[0]
         ids = np.cumsum(np.asarray(nums[1 : 1 + df], dtype=np.int64))
         w = self.weight_list
         weights = np.asarray([w[k] for k in nums[1 + df : 1 + 2 * df]], dtype=np.float64)
         if not values or not self.has_values:
             return ids, weights, None, None
         vl = nums[1 + 2 * df : 1 + 3 * df]
-        data = raw.tobytes()[_varint_len(nums[0]) + nums[0] :]
+        at = _skip_varints(data, 1 + 3 * df)
         counts = []
-        at = 0
         for n in vl:
             counts.append(sum(1 for b in data[at : at + n] if b < 0x80))
             at += n
@@ -601,73 +673,93 @@ class PackedField:
 
     def value_bytes(self, i: int) -> list[bytes]:
         """Each posting's value as stored (Whoosh's ``value()``)."""
-        df = int(self.dfs[i])
-        if not self.has_values:
-            return [b""] * df
         raw = self.raw(i).tobytes()
         nums = (
             decode_varints_py(raw)
             if len(raw) <= SMALL
             else decode_varints(np.frombuffer(raw, dtype=np.uint8)).tolist()
         )
-        hl = nums[0]
+        df = nums[0]
+        if not self.has_values:
+            return [b""] * df
         vl = nums[1 + 2 * df : 1 + 3 * df]
-        at = _varint_len(hl) + hl
+        at = _skip_varints(raw, 1 + 3 * df)
         out = []
         for n in vl:
             out.append(raw[at : at + n])
             at += n
         return out
 
+    def dfs_range(self, lo: int, hi: int) -> np.ndarray:
+        return self.dfs_of(np.arange(lo, hi))
+
     def bulk(self, lo: int, hi: int):
         """Terms ``lo..hi`` decoded at once: ``(term of each posting, ids, weight numbers,
-        value lengths, value bytes)``; for merging segments."""
-        dfs = self.dfs[lo:hi].astype(np.int64)
+        value lengths, value bytes)``; for merging segments and character prefixes."""
         s = self.pstart + int(self.poffs[lo])
         e = self.pstart + int(self.poffs[hi])
         raw = self.buf[s:e]
-        rel = self.poffs[lo : hi + 1].astype(np.int64) - int(self.poffs[lo])
         nterms = hi - lo
-        total = int(dfs.sum())
-        per = 3 if self.has_values else 2
-        # each term's head: one varint (head length) and per*df varints
-        if not raw.size:
+        if not raw.size or not nterms:
             z = np.zeros(0, dtype=np.int64)
             return z, z, z, z, np.zeros(0, dtype=np.uint8)
-        last = raw < 0x80
-        ends = np.flatnonzero(last)  # last byte of every varint in the range
+        rel = self.poffs[lo:hi].astype(np.int64) - int(self.poffs[lo])
+        per = self.per
+        ends = np.flatnonzero(raw < 0x80)  # last byte of every varint in the range
         starts = np.concatenate(([0], ends[:-1] + 1))
-        first_num = np.searchsorted(starts, rel[:-1])  # the head-length varint of a term
-        nums_needed = np.repeat(first_num + 1, dfs * per) + _group_offsets(dfs * per)
-        # decode just the heads' varints
         counts = ends - starts + 1
-        sel_starts = starts[nums_needed]
-        sel_counts = counts[nums_needed]
-        idx = np.repeat(sel_starts, sel_counts) + _group_offsets(sel_counts)
-        nums = decode_varints(raw[idx]) if idx.size else np.zeros(0, dtype=np.int64)
+        first_num = np.searchsorted(starts, rel)  # each term's df varint
+        dfs = _decode_at(raw, starts, counts, first_num)
+        total = int(dfs.sum())
+        wanted = np.repeat(first_num + 1, dfs * per) + _group_offsets(dfs * per)
+        nums = _decode_at(raw, starts, counts, wanted)
         tstart = np.cumsum(dfs) - dfs
         within = np.arange(total) - np.repeat(tstart, dfs)
         base = np.repeat(tstart * per, dfs) + within
         rep = np.repeat(dfs, dfs)
         deltas = nums[base]
         term_of = np.repeat(np.arange(nterms), dfs)
-        # ids: cumulative sum restarted at each term
         cs = np.cumsum(deltas)
         before = np.concatenate(([0], cs))[tstart]
         ids = cs - np.repeat(before, dfs)
         wnums = nums[base + rep]
         if self.has_values:
             vlens = nums[base + 2 * rep]
-            # values of a term follow its head: from the end of its last head varint
-            last_head = first_num + dfs * per
-            vstart = ends[last_head] + 1
+            vstart = ends[first_num + dfs * per] + 1  # after each term's last head varint
             vtot = np.bincount(term_of, weights=vlens, minlength=nterms).astype(np.int64)
-            vidx = np.repeat(vstart, vtot) + _group_offsets(vtot)
-            values = raw[vidx]
+            values = raw[np.repeat(vstart, vtot) + _group_offsets(vtot)]
         else:
             vlens = np.zeros(total, dtype=np.int64)
             values = np.zeros(0, dtype=np.uint8)
         return term_of + lo, ids, wnums, vlens, values
+
+
+def _view(buf: np.ndarray, at: int, count: int, dtype: str) -> np.ndarray:
+    width = np.dtype(dtype).itemsize
+    return buf[at : at + width * count].view(dtype)
+
+
+def _decode_at(raw: np.ndarray, starts: np.ndarray, counts: np.ndarray, which) -> np.ndarray:
+    """The varints number ``which`` of ``raw`` (given every varint's start and size)."""
+    if not len(which):
+        return np.zeros(0, dtype=np.int64)
+    c = counts[which]
+    if int(c.max()) == 1:
+        return raw[starts[which]].astype(np.int64)
+    return decode_varints(raw[np.repeat(starts[which], c) + _group_offsets(c)])
+
+
+def _skip_varints(data: bytes, k: int) -> int:
+    """The byte offset after the first ``k`` varints of ``data``."""
+    if not k:
+        return 0
+    seen = 0
+    for at, b in enumerate(data):
+        if b < 0x80:
+            seen += 1
+            if seen == k:
+                return at + 1
+    raise ValueError("postings cut short")
 
 
 def term_keys(blob: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -696,14 +788,24 @@ class _ArraySource:
         self.a = arrays
         self.n = len(arrays)
         self.tlens = arrays.tlens
-        starts = np.cumsum(self.tlens) - self.tlens
-        self.toffs = np.concatenate((starts, [int(self.tlens.sum())])).astype(np.int64)
+        self.starts = np.cumsum(self.tlens) - self.tlens
         self.blob = arrays.tblob
         self.dfs = arrays.dfs
-        self.keys = term_keys(self.blob, starts, self.tlens)
+        self.keys = term_keys(self.blob, self.starts, self.tlens)
         self.pstart = np.concatenate(([0], np.cumsum(self.dfs))).astype(np.int64)
         self.vstart = np.concatenate(([0], np.cumsum(arrays.vlens))).astype(np.int64)
         self.weights = None
+
+    def term(self, i: int) -> bytes:
+        a = int(self.starts[i])
+        return self.blob[a : a + int(self.tlens[i])].tobytes()
+
+    def dfs_range(self, lo: int, hi: int) -> np.ndarray:
+        return self.dfs[lo:hi]
+
+    def gather_terms(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lens = self.tlens[idx]
+        return self.blob[np.repeat(self.starts[idx], lens) + _group_offsets(lens)], lens
 
     def bulk(self, lo: int, hi: int):
         a = self.a
@@ -714,13 +816,13 @@ class _ArraySource:
 
 
 def merge_fields(
-    sources: list[tuple[object, np.ndarray | None]], has_values: bool
+    sources: list[tuple[Any, np.ndarray | None]], has_values: bool
 ) -> Iterator[FieldArrays]:
     """One field's postings from several segments (``(PackedField or FieldArrays,
     docmap)``: ``docmap[old] = new document number``, -1 for a deleted document;
     ``None`` keeps the numbers), merged in term order, as chunks for
     :meth:`PackedWriter.write_field`. Vectorised a key range at a time."""
-    srcs = []
+    srcs: list[tuple[Any, np.ndarray | None]] = []
     for src, docmap in sources:
         if isinstance(src, FieldArrays):
             src = _ArraySource(src)
@@ -729,8 +831,10 @@ def merge_fields(
     if not srcs:
         return
     # key ranges of about MERGE_POSTINGS postings, cut at the biggest source's keys
-    big = max(srcs, key=lambda sd: int(sd[0].dfs.sum()) if sd[0].n else 0)[0]
-    cum = np.cumsum(big.dfs.astype(np.int64))
+    dfs = [src.dfs_range(0, src.n) for src, _d in srcs]
+    k = max(range(len(srcs)), key=lambda j: int(dfs[j].sum()))
+    big = srcs[k][0]
+    cum = np.cumsum(dfs[k].astype(np.int64))
     cuts = np.searchsorted(cum, np.arange(MERGE_POSTINGS, int(cum[-1]), MERGE_POSTINGS))
     bounds = np.unique(big.keys[np.minimum(cuts, big.n - 1)])
     edges = [None, *bounds.tolist(), None]
@@ -766,8 +870,7 @@ def _merge_range(srcs, klo, khi, has_values: bool) -> FieldArrays | None:
                 )
         tl = src.tlens[lo:hi]
         for t in np.flatnonzero(tl > 8).tolist():
-            a = int(src.toffs[lo + t])
-            long_terms.add(src.blob[a : a + int(tl[t])].tobytes())
+            long_terms.add(src.term(lo + t))
         parts.append((src, lo, hi, term_of, ids, w, vlens, vstart, values))
     if not parts:
         return None
@@ -778,8 +881,7 @@ def _merge_range(srcs, klo, khi, has_values: bool) -> FieldArrays | None:
         tl = src.tlens[lo:hi]
         sec = tl.copy()
         for t in np.flatnonzero(tl > 8).tolist():
-            a = int(src.toffs[lo + t])
-            sec[t] = 1000 + rank[src.blob[a : a + int(tl[t])].tobytes()]
+            sec[t] = 1000 + rank[src.term(lo + t)]
         key_l.append(src.keys[term_of])
         sec_l.append(sec[term_of - lo])
         src_l.append(np.full(ids.size, k, dtype=np.int64))
@@ -812,20 +914,17 @@ def _merge_range(srcs, klo, khi, has_values: bool) -> FieldArrays | None:
     tsrc = srcs_of[firsts]
     ttix = tix[firsts]
     tlens = np.zeros(firsts.size, dtype=np.int64)
+    pieces = []
     for k, part in enumerate(parts):
         at = np.flatnonzero(tsrc == k)
-        tlens[at] = part[0].tlens[ttix[at]]
+        if at.size:
+            got, lens = part[0].gather_terms(ttix[at])
+            tlens[at] = lens
+            pieces.append((at, got, lens))
     outpos = np.cumsum(tlens) - tlens
     tblob = np.empty(int(tlens.sum()), dtype=np.uint8)
-    for k, part in enumerate(parts):
-        at = np.flatnonzero(tsrc == k)
-        if not at.size:
-            continue
-        src = part[0]
-        ln = tlens[at]
-        starts = src.toffs[ttix[at]].astype(np.int64)
-        off = _group_offsets(ln)
-        tblob[np.repeat(outpos[at], ln) + off] = src.blob[np.repeat(starts, ln) + off]
+    for at, got, lens in pieces:
+        tblob[np.repeat(outpos[at], lens) + _group_offsets(lens)] = got
     if has_values:
         allvals = np.concatenate(vals) if vals else np.zeros(0, dtype=np.uint8)
         values = allvals[np.repeat(vstart, vlens) + _group_offsets(vlens)]
@@ -845,14 +944,6 @@ class _TermSeq:
 
     def __getitem__(self, i: int) -> bytes:
         return self.field.term(self.lo + i)
-
-
-def _varint_len(n: int) -> int:
-    k = 1
-    while n >= 0x80:
-        n >>= 7
-        k += 1
-    return k
 
 
 def positions_of(counts: np.ndarray, deltas: np.ndarray) -> np.ndarray:
@@ -881,7 +972,7 @@ class PackedFile:
                 if size < _TAIL.size:
                     raise ValueError(f"{self.name} is cut short ({size} bytes)")
                 self.map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-            raw = self.map
+            raw: Any = self.map
         else:
             raw = data if data is not None else b""
             size = len(raw)
@@ -960,7 +1051,7 @@ class PackedTermInfo(TermInfo):
 
     def __init__(self, field: PackedField, i: int) -> None:
         self.packed = (field, i)
-        self._df = int(field.dfs[i])
+        self._df = field.df(i)
         self._minlength = 0
         self._maxlength = 0
         self._done = False
@@ -1097,11 +1188,6 @@ class MixedTermsReader:
             return PackedCursor(f, fieldobj)
         return self.w3.cursor(fieldname, fieldobj)
 
-    def _field_terms(self, fieldname: str, lo: int, hi: int):
-        f = self.packed_field(fieldname)
-        for i in range(lo, hi):
-            yield (fieldname, f.term(i))
-
     def terms(self):
         return (t for t, _ti in self._all(items=False))
 
@@ -1117,7 +1203,9 @@ class MixedTermsReader:
             while pending is not None and pending[0][0] < name:
                 yield pending
                 pending = next(w3, None)
-            f = self.packed_field(name)
+            f = self.packed.field(name) if self.packed is not None else None
+            if f is None:
+                continue
             for i in range(f.n):
                 yield (name, f.term(i)), (packed_terminfo(f, i) if items else None)
         while pending is not None:
@@ -1168,7 +1256,7 @@ class MixedTermsReader:
         f = self.packed_field(fieldname)
         if f is not None:
             i = f.find(tbytes)
-            return int(f.dfs[i]) if i >= 0 else 0
+            return f.df(i) if i >= 0 else 0
         return self.w3.doc_frequency(fieldname, tbytes)
 
     def matcher(self, fieldname, tbytes, format_, scorer=None):

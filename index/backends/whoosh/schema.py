@@ -75,7 +75,7 @@ from .packed import (
 )
 from .postings import PostingItems
 
-SCHEMA_VERSION = 4  # 4: the text fields in the packed format (.packed)
+SCHEMA_VERSION = 5  # 4: the text fields in the packed format (.pkd); 5: its term keys on disk
 _dumps = pickle.dumps
 
 

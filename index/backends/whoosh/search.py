@@ -1114,7 +1114,7 @@ class _BodyTerms:
                 for field in self.packed:
                     at = field.find_many(encoded)
                     found = at >= 0
-                    total[found] += field.dfs[at[found]].astype(np.int64)
+                    total[found] += field.dfs_of(at[found])
                 batches: dict[int, _KeyBatch] = {}
                 for table in self.tables:
                     batch = batches.get(table.fieldnum)
