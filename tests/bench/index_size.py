@@ -16,9 +16,9 @@ For every segment:
   the file;
 - **field lengths** (``_<field>_len.col``);
 - **packed** (``.pkd``, the text fields since the packed format): per field the postings
-  heads (document deltas, weight numbers, value lengths), the values (positions, or the
-  frequencies of ``words``), the term bytes, the term and postings offsets and the
-  document frequencies;
+  heads (df, document deltas, weight numbers, value lengths), the values (positions, or
+  the frequencies of ``words``), the term keys and length bytes, the tails of terms
+  longer than eight bytes and the postings offsets;
 - the files beside the segments (pinyin lexicon, article tables, reprint clusters).
 
 Nothing is estimated from a sample unless ``--sample`` is given: every term, block and
@@ -115,9 +115,9 @@ def measure(index_dir: Path) -> Counter[tuple[str, str]]:
 
 def _measure_packed(packed, sizes: Counter[tuple[str, str]]) -> None:
     """The structures of a segment's packed file (``.pkd``), per field: the postings
-    split into their heads (document deltas, weight numbers, value lengths) and the
-    values (positions; frequencies of ``words``), the term bytes, the two offset
-    arrays and the document frequencies."""
+    split into their heads (df, document deltas, weight numbers, value lengths) and
+    the values (positions; frequencies of ``words``), the term keys, the length bytes,
+    the tails of terms longer than eight bytes and the postings offsets."""
     listed = 0
     for name, info in packed.infos.items():
         field = packed.field(name)
@@ -126,17 +126,21 @@ def _measure_packed(packed, sizes: Counter[tuple[str, str]]) -> None:
         for lo in range(0, field.n, step):
             _t, _ids, _w, vlens, _v = field.bulk(lo, min(field.n, lo + step))
             values += int(vlens.sum())
-        heads = field.plen - values
         kind = "positions" if name != "words" else "frequencies"
-        sizes[(name, "packed: ids, weights")] += heads
-        sizes[(name, f"packed: {kind}")] += values
-        sizes[(name, "packed: term bytes")] += info["terms"][1]
         width = 8 if info["wide"] else 4
-        sizes[(name, "packed: term offsets")] += 4 * (field.n + 1) + width * (field.n + 1)
-        sizes[(name, "packed: doc frequencies")] += 4 * field.n
-        listed += field.plen + info["terms"][1] + (8 + width) * (field.n + 1) + 4 * field.n
-    total = packed.buf.size
-    sizes[("(all)", "packed: directory")] += total - listed
+        m = info["long"][1]
+        parts = {
+            "packed: ids, weights": field.plen - values,
+            f"packed: {kind}": values,
+            "packed: term keys": 8 * field.n,
+            "packed: term lengths": field.n,
+            "packed: long-term tails": 4 * m + 4 * (m + 1) + info["tails"][1],
+            "packed: postings offsets": width * (field.n + 1),
+        }
+        for structure, n in parts.items():
+            sizes[(name, structure)] += n
+            listed += n
+    sizes[("(all)", "packed: directory, padding")] += packed.buf.size - listed
 
 
 def main() -> None:
