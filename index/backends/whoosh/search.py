@@ -60,6 +60,7 @@ from g60_reader.index.timeline import PERIODS
 from . import _compat, store
 from .articles import STORIES_NAME, ArticleTable
 from .fastpath import FastSearcher, Unsupported, top_hits
+from .lexicon import PinyinTable
 from .packed import MixedTermsReader
 from .translate import to_whoosh
 
@@ -278,7 +279,7 @@ class WhooshBackend:
         self._local = threading.local()
         self._lex_lock = threading.Lock()
         self._lex_mtime: float | None = None
-        self._by_key: dict[str, list[str]] = {}
+        self._by_key: dict[str, list[str]] | PinyinTable = {}
         self._views: list[_View] = []
 
     # -- searchers ---------------------------------------------------------------------
@@ -329,7 +330,7 @@ class WhooshBackend:
 
     # -- pinyin lexicon ----------------------------------------------------------------
 
-    def _lexicon(self) -> dict[str, list[str]]:
+    def _lexicon(self) -> dict[str, list[str]] | PinyinTable:
         """Pinyin key -> indexed Han words, most frequent first (reloaded on change)."""
         path = self.index_dir / store.PINYIN_NAME
         try:
