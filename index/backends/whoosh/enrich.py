@@ -17,7 +17,7 @@ from g60_reader.index import analyzer
 from g60_reader.index.contract import UpdateReport
 from g60_reader.index.paths import resolve_index_dir
 
-from .build import Progress, _RunState
+from .build import Progress, _RunState, refresh_existing
 from .documents import _add_group, _article_doc, _paragraph_doc
 from .files import WriteLock, index_exists
 from .lexicon import _merge_lexicon, _save_lexicon, load_lexicon
@@ -211,6 +211,7 @@ def enrich(
             _check_cancel(cancel)
             _save_lexicon(index_dir, state.lexicon)
             _commit_segments(writer, [], merge=True, drop=False)
+            refresh_existing(index_dir)
         finally:
             if pool is not None:
                 pool.terminate()

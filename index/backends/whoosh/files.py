@@ -120,6 +120,7 @@ def _ours(name: str) -> bool:
         name.startswith((f"_{INDEX_NAME}_", f"{INDEX_NAME}_", f"{INDEX_NAME}.tmp", ".tmp-"))
         or name.startswith((LEXICON_NAME, PINYIN_NAME))
         or name.startswith((".g60-articles", ".g60-stories", ".g60-reprints"))
+        or name.startswith((".g60-existing", ".g60-digests"))
         or name in (LOCK_NAME, META_NAME, MANIFEST_NAME)
     )
 
