@@ -33,7 +33,6 @@ from .discover import (
     iter_source_files,
     max_file_bytes,
 )
-from .html import extract_html, read_html
 from .raw import RawArticle
 from .records import read_json, read_jsonl
 from .text import join_soft_breaks, read_md, read_txt
@@ -68,6 +67,8 @@ def _raw_articles(fmt: str, text: str, name: str) -> list[RawArticle | ReadError
     if fmt == "md":
         return read_md(text)
     if fmt == "html":
+        from .html import read_html  # trafilatura: imported when a page is read
+
         return read_html(text)
     if fmt == "json":
         return read_json(text, name)
@@ -162,3 +163,14 @@ def load_sample() -> Article:
     if errors or len(articles) != 1:
         raise RuntimeError(f"bundled sample unreadable: {'; '.join(map(str, errors))}")
     return articles[0]
+
+
+def __getattr__(name: str):
+    """``extract_html`` and ``read_html`` on first use: importing trafilatura and
+    htmldate costs a quarter of a second, which a run that reads no page (a no-op
+    re-run, a search) should not pay."""
+    if name in ("extract_html", "read_html"):
+        from . import html
+
+        return getattr(html, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

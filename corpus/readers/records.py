@@ -34,7 +34,6 @@ from g60_reader.corpus.clean import clean
 from g60_reader.corpus.dates import is_date_value, parse_date, with_time_of_day
 from g60_reader.corpus.model import ReadError
 
-from .html import extract_html
 from .raw import Fields, RawArticle
 
 _BODY_KEYS = ("content", "body", "text")
@@ -172,6 +171,8 @@ def _record_to_raw(record: object, number: int) -> RawArticle:
         lines: list[str] = []
     elif isinstance(body, str):
         if _LOOKS_HTML_RE.search(body):
+            from .html import extract_html  # trafilatura, only for records holding pages
+
             _, _, lines, _ = extract_html(body)
             markup = True
         else:
