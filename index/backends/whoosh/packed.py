@@ -436,7 +436,10 @@ def _lists_chunk(names, dfs, flat, has_values: bool) -> FieldArrays:
     weights = np.fromiter(flat[1::3], np.float32, len(flat) // 3)
     dfa = np.asarray(dfs, dtype=np.int64)
     tstart = np.cumsum(dfa) - dfa
-    unsorted = np.flatnonzero(np.diff(ids) <= 0)
+    # documents that do not ascend within a term (a term's first posting starts over)
+    step = np.diff(ids) <= 0
+    step[tstart[1:] - 1] = False
+    unsorted = np.flatnonzero(step)
     if unsorted.size:
         # a term whose documents do not ascend (never from our writer): sort it
         bad = set(np.searchsorted(tstart, unsorted + 1, side="right") - 1)

@@ -20,8 +20,9 @@ query finds it, the reader lists it with the article it copies (same ``tkey``).
 Paragraph document: ``kind``, ``aid``, ``body`` (sub-word stream with positions),
 ``words`` (long jieba words, frequencies), entity keyword fields ``person``, ``place``,
 ``organization``, ``date``, ``initiative`` (folded entity text), ``enriched`` ("0"/"1"),
-stored ``para``, ``text`` (original paragraph), ``seg`` (jieba token lengths) and
-``ents`` (entity spans, JSON).
+stored ``para``, ``text`` (original paragraph), ``norm`` (its folded, normalised form,
+only where folding changed it), ``seg`` (jieba token lengths) and ``ents`` (entity
+spans, JSON).
 
 Pre-analysed values
 -------------------
@@ -75,7 +76,7 @@ from .packed import (
 )
 from .postings import PostingItems
 
-SCHEMA_VERSION = 5  # 4: the text fields in the packed format (.pkd); 5: its term keys on disk
+SCHEMA_VERSION = 6  # 4: text fields in the packed format (.pkd); 5: keys on disk; 6: norm
 _dumps = pickle.dumps
 
 
@@ -642,6 +643,7 @@ def build_schema() -> fields.Schema:
         enriched=fields.ID(),
         para=fields.STORED(),
         text=fields.STORED(),
+        norm=fields.STORED(),
         seg=fields.STORED(),
         ents=fields.STORED(),
         **entity_fields,

@@ -34,7 +34,7 @@ from whoosh.util.numeric import byte_to_length
 
 from g60_reader.corpus.model import ENTITY_TYPES, Article, EntitySpan, Paragraph
 from g60_reader.index import pinyin
-from g60_reader.index.analyzer import find_spans, fold_normalise, is_han
+from g60_reader.index.analyzer import find_spans, fold_normalise, is_han, normalise
 from g60_reader.index.contract import (
     SORTS,
     ArticleSummary,
@@ -538,7 +538,9 @@ class WhooshBackend:
         text: str = fields.get("text", "")
         parent = view.parent_of(docnum)
         meta = view.meta(parent) if parent is not None else {}
-        spans = tuple(find_spans(fold_normalise(text), terms)) if terms else ()
+        # the stored folded form, or the text itself when folding kept it
+        norm = fields.get("norm") or normalise(text) if terms else ""
+        spans = tuple(find_spans(norm, terms)) if terms else ()
         snippet_text, snippet_start = snippet(text, spans)
         cluster, reprints = None, 0
         if view.has_stories:
