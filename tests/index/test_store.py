@@ -338,6 +338,32 @@ def test_a_damaged_index_is_reported_and_kept_until_rebuild(tmp_path, corpus):
     assert hits(index_dir, "长三角") == {("a.txt", 2)}
 
 
+@pytest.mark.parametrize("where", ["magic", "directory"])
+def test_a_packed_file_damaged_in_place_is_reported(tmp_path, corpus, where):
+    """Same size, bad bytes (the manifest cannot see it): the packed postings' tail and
+    directory are checked when the index is opened, and nothing is changed."""
+    index_dir = tmp_path / "ix"
+    store.update(index_dir, [corpus])
+    packed = max(index_dir.glob("MAIN_*.pkd"), key=lambda p: p.stat().st_size)
+    data = bytearray(packed.read_bytes())
+    if where == "magic":
+        data[-1] ^= 0xFF
+    else:  # the JSON directory just before the 16-byte tail
+        data[-20] = ord("}") if data[-20] != ord("}") else ord("{")
+    packed.write_bytes(bytes(data))
+    before = sorted((p.name, p.stat().st_size) for p in index_dir.iterdir())
+    with pytest.raises(store.IndexDamaged, match=packed.name):
+        WhooshBackend(index_dir).search("长三角")
+    with pytest.raises(store.IndexDamaged, match="--rebuild"):
+        store.update(index_dir, [corpus])
+    after = sorted((p.name, p.stat().st_size) for p in index_dir.iterdir())
+    assert [x for x in after if x[0] != store.LOCK_NAME] == [
+        x for x in before if x[0] != store.LOCK_NAME
+    ]
+    store.update(index_dir, [corpus], rebuild=True)
+    assert hits(index_dir, "长三角") == {("a.txt", 2)}
+
+
 def test_large_merges_in_the_main_process_spill_and_commit(tmp_path, corpus, monkeypatch):
     """A writer whose postings overflow to run files (a big merge or entity pass in the
     main process) commits and cleans up its spill directory."""

@@ -21,6 +21,8 @@ from g60_reader.index.errors import IndexBusy, IndexDamaged, IndexUnavailable
 from g60_reader.index.paths import resolve_index_dir
 
 from . import _compat
+from .packed import EXT as PACKED_EXT
+from .packed import check_file
 from .schema import SCHEMA_VERSION, build_schema
 
 INDEX_NAME = "MAIN"
@@ -239,10 +241,16 @@ def check_index(index_dir: Path) -> bool:
                 raise _damaged(index_dir, f"{name} has {actual} bytes, {size} were written")
     try:
         ix = FileStorage(str(index_dir)).open_index(INDEX_NAME)
-        _compat.index_segments(ix)
+        segments = _compat.index_segments(ix)
     except Exception as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise _damaged(index_dir, f"cannot read its table of contents: {reason}") from None
+    for seg in segments:  # the packed postings' tail and directory (same size, bad bytes)
+        path = index_dir / f"{INDEX_NAME}_{seg.segid}{PACKED_EXT}"
+        if path.exists():
+            reason = check_file(str(path))
+            if reason is not None:
+                raise _damaged(index_dir, reason)
     return True
 
 

@@ -959,6 +959,18 @@ def positions_of(counts: np.ndarray, deltas: np.ndarray) -> np.ndarray:
     return cs - np.repeat(before, counts)
 
 
+def check_file(path: str) -> str | None:
+    """Why the ``.pkd`` file at ``path`` cannot be read (its tail and directory are
+    checked, a few kilobytes), or ``None``."""
+    try:
+        PackedFile(path).close()
+    except ValueError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"{os.path.basename(path)}: {exc.strerror or 'cannot be read'}"
+    return None
+
+
 class PackedFile:
     """A segment's ``.pkd`` file, memory-mapped; fields parsed when first asked for."""
 
