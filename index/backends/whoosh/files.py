@@ -248,9 +248,9 @@ def check_index(index_dir: Path) -> bool:
     for seg in segments:  # the packed postings' tail and directory (same size, bad bytes)
         path = index_dir / f"{INDEX_NAME}_{seg.segid}{PACKED_EXT}"
         if path.exists():
-            reason = check_file(str(path))
-            if reason is not None:
-                raise _damaged(index_dir, reason)
+            problem = check_file(str(path))
+            if problem is not None:
+                raise _damaged(index_dir, problem)
     return True
 
 
