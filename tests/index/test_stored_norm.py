@@ -46,3 +46,24 @@ def test_traditional_paragraphs_store_their_folded_form(tmp_path):
                 assert hit.spans == want and hit.spans, (query, hit.text)
     finally:
         b.close()
+
+
+def test_han_terms_and_latin_terms_highlight_like_the_folded_text(tmp_path):
+    """Han-only terms are looked for in the text as it is (normalising changes no Han
+    character); Latin ones in its normalised form (full-width letters, case)."""
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.txt").write_text(
+        "标题\n\n（一）长三角ＧＤＰ增长，Ｇ60科创走廊：嘉兴　发布ＡＩ规划。\n", "utf-8"
+    )
+    store.update(tmp_path / "ix", [news], procs=1)
+    b = WhooshBackend(tmp_path / "ix")
+    try:
+        for query in ("长三角", "gdp", "科创走廊 ai", "g60", "嘉兴 发布"):
+            result = b.search(query)
+            assert result.total == 1, query
+            hit = result.hits[0]
+            want = tuple(find_spans(fold_normalise(hit.text), result.terms))
+            assert hit.spans == want and hit.spans, (query, hit.spans, want)
+    finally:
+        b.close()

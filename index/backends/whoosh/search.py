@@ -34,7 +34,7 @@ from whoosh.util.numeric import byte_to_length
 
 from g60_reader.corpus.model import ENTITY_TYPES, Article, EntitySpan, Paragraph
 from g60_reader.index import pinyin
-from g60_reader.index.analyzer import find_spans, fold_normalise, is_han, normalise
+from g60_reader.index.analyzer import HAN_RUN_RE, find_spans, fold_normalise, is_han, normalise
 from g60_reader.index.contract import (
     SORTS,
     ArticleSummary,
@@ -538,9 +538,15 @@ class WhooshBackend:
         text: str = fields.get("text", "")
         parent = view.parent_of(docnum)
         meta = view.meta(parent) if parent is not None else {}
-        # the stored folded form, or the text itself when folding kept it
-        norm = fields.get("norm") or normalise(text) if terms else ""
-        spans = tuple(find_spans(norm, terms)) if terms else ()
+        spans: tuple = ()
+        if terms:
+            # the stored folded form, or the text itself when folding kept it; Han-only
+            # terms match it as they are (normalising changes no Han character and
+            # keeps every offset: only full-width forms and letters would differ)
+            norm = fields.get("norm") or text
+            if not all(map(HAN_RUN_RE.fullmatch, terms)):
+                norm = normalise(norm)
+            spans = tuple(find_spans(norm, terms))
         snippet_text, snippet_start = snippet(text, spans)
         cluster, reprints = None, 0
         if view.has_stories:
