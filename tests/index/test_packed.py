@@ -861,3 +861,53 @@ def test_arrays_aligned(dict_file, pkd: PackedFile) -> None:
     for f in (pf.field("title"), pf.field("body")):  # views on the map, not copies
         for arr in (f.keys, f.long, f.tail_offs, f.poffs):
             assert arr.base is not None and arr.ctypes.data % arr.dtype.itemsize == 0
+
+
+# -- fields without values (entity keywords) ------------------------------------------
+
+
+def test_fields_without_values(tmp_path: Path) -> None:
+    """A field written with ``has_values=False`` (PackedExistence: the entity keyword
+    fields) keeps no value lengths: each posting is a document delta and a weight
+    number; it reads back, bulk-decodes and merges like the others."""
+    rnd = random.Random(21)
+    names = sorted({f"地名{rnd.randrange(500)}".encode() for _ in range(300)})
+    terms = []
+    for t in names:
+        docs = sorted(rnd.sample(range(2000), rnd.choice([1, 1, 2, 7, 300])))
+        flat: list = []
+        for d in docs:
+            flat += (d, 1.0, b"")
+        terms.append((t, flat))
+    w = packed.PackedWriter(str(tmp_path / "kw.pkd"))
+    w.write_field("place", False, packed.chunks_from_lists(terms, False))
+    w.close()
+    f = PackedFile(str(tmp_path / "kw.pkd")).field("place")
+    assert f is not None and not f.has_values and f.per == 2
+    for i, (t, flat) in enumerate(terms):
+        assert f.term(i) == t and f.df(i) == len(flat) // 3
+        ids, weights, counts, deltas = f.postings(i, values=True)
+        assert ids.tolist() == flat[0::3] and weights.tolist() == flat[1::3]
+        assert counts is None and deltas is None
+        assert f.value_bytes(i) == [b""] * (len(flat) // 3)
+        raw = f.raw(i).tobytes()  # df, then a delta and a weight number per posting
+        assert len(leb128_all([len(flat) // 3])) + len(
+            leb128_all(np.diff([0, *flat[0::3]]).tolist())
+        ) + len(flat) // 3 == len(raw)
+    term_of, ids, wnums, vlens, values = f.bulk(0, f.n)
+    assert term_of.tolist() == [i for i, (_t, fl) in enumerate(terms) for _d in fl[0::3]]
+    assert ids.tolist() == [d for _t, flat in terms for d in flat[0::3]]
+    assert f.weights[wnums].tolist() == [1.0] * ids.size
+    assert not vlens.any() and values.size == 0
+    # merged with itself renumbered after it: every list twice, in document order
+    shift = np.arange(2000, dtype=np.int64) + 2000
+    merged = list(packed.merge_fields([(f, None), (f, shift)], False))
+    w = packed.PackedWriter(str(tmp_path / "m.pkd"))
+    w.write_field("place", False, iter(merged))
+    w.close()
+    m = PackedFile(str(tmp_path / "m.pkd")).field("place")
+    for t, flat in terms:
+        j = m.find(t)
+        assert j >= 0
+        want = flat[0::3] + [d + 2000 for d in flat[0::3]]
+        assert m.postings(j)[0].tolist() == want

@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 from whoosh.codec.base import FieldCursor
-from whoosh.formats import Frequency, Positions
+from whoosh.formats import Existence, Frequency, Positions
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import TermInfo, TermNotFound
 
@@ -223,7 +223,17 @@ class PackedFrequency(Frequency):
         return self.decode_frequency(valuestring) * self.field_boost
 
 
-PACKED_FORMATS = (PackedPositions, PackedFrequency)
+class PackedExistence(Existence):
+    """Whoosh's ``Existence`` in the packed format: postings without values (the entity
+    keyword fields, whose common names have long lists)."""
+
+
+PACKED_FORMATS = (PackedPositions, PackedFrequency, PackedExistence)
+
+
+def has_values(fieldobj) -> bool:
+    """Whether a packed field's postings carry values (positions, frequencies)."""
+    return not isinstance(fieldobj.format, PackedExistence)
 
 
 def is_packed(fieldobj) -> bool:

@@ -54,7 +54,6 @@ from whoosh.codec.whoosh3 import (
 )
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.filetables import OrderedHashWriter
-from whoosh.formats import Existence
 from whoosh.system import emptybytes, pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
@@ -67,16 +66,18 @@ from .packed import (
 )
 from .packed import (
     MixedTermsReader,
+    PackedExistence,
     PackedFile,
     PackedFrequency,
     PackedPositions,
     PackedWriter,
     chunks_from_lists,
+    has_values,
     is_packed,
 )
 from .postings import PostingItems
 
-SCHEMA_VERSION = 6  # 4: text fields in the packed format (.pkd); 5: keys on disk; 6: norm
+SCHEMA_VERSION = 7  # 4: packed text fields (.pkd); 5: keys on disk; 6: norm; 7: packed keywords
 _dumps = pickle.dumps
 
 
@@ -158,7 +159,7 @@ class KeywordField(_PreMixin, fields.KEYWORD):
 
     def __init__(self) -> None:
         super().__init__(stored=False, lowercase=False, commas=False, scorable=False)
-        self.format = Existence()
+        self.format = PackedExistence()
 
 
 class _G60PostingsWriter(W3PostingsWriter):
@@ -244,6 +245,7 @@ class _G60FieldWriter(W3FieldWriter):
         self._storage = storage
         self._segment = segment
         self._packed: PackedWriter | None = None
+        self._fields: dict = {}  # packed fields by name, as the schema gives them
         if self._tindex.hashtype != 0:  # _md5_low32 is Whoosh's hash type 0
             raise ValueError(f"unexpected term index hash type {self._tindex.hashtype}")
         self._tindex.__class__ = _OrderedHashWriter
@@ -301,6 +303,7 @@ class _G60FieldWriter(W3FieldWriter):
         for fieldname, terms in fields:
             fieldobj = schema[fieldname]
             if is_packed(fieldobj):
+                self._fields[fieldname] = fieldobj
                 self._write_packed(fieldname, terms)
                 continue
             terms = iter(terms)
@@ -324,8 +327,12 @@ class _G60FieldWriter(W3FieldWriter):
         (``(btext, [docnum, weight, vbytes, ...])``) or :class:`MergedTerms`."""
         if self._packed is None:
             self._packed = PackedWriter(fh=self._segment.create_file(self._storage, PACKED_EXT))
-        chunks = terms.chunks if isinstance(terms, MergedTerms) else chunks_from_lists(terms, True)
-        self._packed.write_field(fieldname, True, chunks)
+        values = has_values(self._fields[fieldname])
+        if isinstance(terms, MergedTerms):
+            chunks = terms.chunks
+        else:
+            chunks = chunks_from_lists(terms, values)
+        self._packed.write_field(fieldname, values, chunks)
 
     def close(self) -> None:
         super().close()

@@ -29,7 +29,7 @@ from g60_reader.index import analyzer
 
 from . import _compat
 from .files import _write_manifest
-from .packed import MixedTermsReader, PackedFile, chunks_from_lists, merge_fields
+from .packed import MixedTermsReader, PackedFile, chunks_from_lists, has_values, merge_fields
 from .schema import Analyzed, G60Codec, MergedTerms
 
 # Postings a writer holds in memory before spilling a sorted run to disk. Workers keep
@@ -404,10 +404,12 @@ class FastWriter(SegmentWriter):
             if sources is None:
                 yield fieldname, terms
                 continue
-            own = [(chunk, None) for chunk in chunks_from_lists(terms, True)]
-            yield fieldname, MergedTerms(merge_fields(own + sources, True))
+            values = has_values(self.schema[fieldname])
+            own = [(chunk, None) for chunk in chunks_from_lists(terms, values)]
+            yield fieldname, MergedTerms(merge_fields(own + sources, values))
         for fieldname in sorted(merging):
-            yield fieldname, MergedTerms(merge_fields(merging[fieldname], True))
+            values = has_values(self.schema[fieldname])
+            yield fieldname, MergedTerms(merge_fields(merging[fieldname], values))
         merging.clear()
 
     def _close_merge_files(self) -> None:
