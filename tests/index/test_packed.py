@@ -911,3 +911,35 @@ def test_fields_without_values(tmp_path: Path) -> None:
         assert j >= 0
         want = flat[0::3] + [d + 2000 for d in flat[0::3]]
         assert m.postings(j)[0].tolist() == want
+
+
+def test_merge_ranges_are_cut_over_all_sources(tmp_path: Path, monkeypatch) -> None:
+    """A key range holds about MERGE_POSTINGS postings of all the sources together, not
+    of one: merging many segments of one size must not hold all of them at once."""
+    rnd = random.Random(33)
+    sources = []
+    for s in range(12):
+        terms = []
+        for t in sorted({f"词{rnd.randrange(3000)}".encode() for _ in range(400)}):
+            docs = sorted(rnd.sample(range(100), rnd.choice([1, 2, 3])))
+            terms.append((t, [x for d in docs for x in (d, 1.0, b"\x00")]))
+        w = packed.PackedWriter(str(tmp_path / f"s{s}.pkd"))
+        w.write_field("body", True, packed.chunks_from_lists(terms, True))
+        w.close()
+        field = PackedFile(str(tmp_path / f"s{s}.pkd")).field("body")
+        sources.append((field, np.arange(100, dtype=np.int64) + 100 * s))
+    sizes: list[int] = []
+    real = packed._merge_range
+
+    def spy(srcs, klo, khi, has_values):
+        out = real(srcs, klo, khi, has_values)
+        sizes.append(0 if out is None else int(out.dfs.sum()))
+        return out
+
+    monkeypatch.setattr(packed, "MERGE_POSTINGS", 500)
+    monkeypatch.setattr(packed, "_merge_range", spy)
+    merged = list(packed.merge_fields(sources, True))
+    total = sum(int(f.dfs_range(0, f.n).sum()) for f, _d in sources)
+    assert sum(int(c.dfs.sum()) for c in merged) == total == sum(sizes)
+    assert len(sizes) >= total // 500 - 1
+    assert max(sizes) <= 500 + 3 * 12  # one range overshoots by at most a key's postings
