@@ -3,8 +3,9 @@ path").
 
 Whoosh matches and scores one document at a time in Python (2-3 µs per match), and the
 total and distinct-article counts need every match. Here each term's postings are
-decoded block by block into arrays (the W3 blocks, or the short lists inlined in the
-term info), scored with BM25F exactly as Whoosh's configured weighting does, and the
+decoded into arrays (a packed term's varints in one numpy pass, :mod:`.packed`; for a
+field left in Whoosh's format, its W3 blocks or the short list inlined in the term
+info), scored with BM25F exactly as Whoosh's configured weighting does, and the
 query tree is combined with whole-array operations over one dense mask and score array
 per node (index-wide document numbers):
 
