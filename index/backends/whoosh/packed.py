@@ -1096,11 +1096,15 @@ class PackedTermInfo(TermInfo):
         if not self._done:
             field, i = self.packed
             ids, weights, _c, _v = field.postings(i)
-            self._weight = float(weights.sum())
-            self._maxweight = float(weights.max()) if weights.size else 0.0
-            self._minid = int(ids[0]) if ids.size else None
-            self._maxid = int(ids[-1]) if ids.size else 0
-            self._done = True
+            self.fill(ids, weights)
+
+    def fill(self, ids: np.ndarray, weights: np.ndarray) -> None:
+        """The statistics from the term's postings, already decoded by the caller."""
+        self._weight = float(weights.sum())
+        self._maxweight = float(weights.max()) if weights.size else 0.0
+        self._minid = int(ids[0]) if ids.size else None
+        self._maxid = int(ids[-1]) if ids.size else 0
+        self._done = True
 
     def weight(self):
         self._load()
@@ -1126,10 +1130,6 @@ class PackedTermInfo(TermInfo):
 
     def max_length(self):
         return 0
-
-
-def packed_terminfo(field: PackedField, i: int) -> PackedTermInfo:
-    return PackedTermInfo(field, i)
 
 
 class _LazyValues:
@@ -1191,7 +1191,7 @@ class PackedCursor(FieldCursor):
         return self.term()
 
     def term_info(self):
-        return packed_terminfo(self.field, self.i)
+        return PackedTermInfo(self.field, self.i)
 
 
 class MixedTermsReader:
@@ -1243,7 +1243,7 @@ class MixedTermsReader:
             if f is None:
                 continue
             for i in range(f.n):
-                yield (name, f.term(i)), (packed_terminfo(f, i) if items else None)
+                yield (name, f.term(i)), (PackedTermInfo(f, i) if items else None)
         while pending is not None:
             yield pending
             pending = next(w3, None)
@@ -1276,7 +1276,7 @@ class MixedTermsReader:
             i = f.find(tbytes)
             if i < 0:
                 raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
-            return packed_terminfo(f, i)
+            return PackedTermInfo(f, i)
         return self.w3.term_info(fieldname, tbytes)
 
     def frequency(self, fieldname, tbytes):
@@ -1301,21 +1301,12 @@ class MixedTermsReader:
             return self.w3.matcher(fieldname, tbytes, format_, scorer=scorer)
         i = f.find(tbytes)
         if i < 0:
-            from whoosh.reading import TermNotFound
-
             raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
         ids, weights, _c, _v = f.postings(i)
         if not ids.size:
             return NullMatcher()
-        terminfo = TermInfo(
-            weight=float(weights.sum()),
-            df=int(ids.size),
-            minlength=0,
-            maxlength=0,
-            maxweight=float(weights.max()),
-            minid=int(ids[0]),
-            maxid=int(ids[-1]),
-        )
+        terminfo = PackedTermInfo(f, i)
+        terminfo.fill(ids, weights)  # decoded once, for the matcher and its statistics
         return PackedMatcher(
             ids.tolist(),
             weights.tolist(),
