@@ -427,22 +427,32 @@ class FastSearcher:
             local = cand.tolist()
         return lists, cand
 
+    def _phrase_words(self, q, words, least: int):
+        """``(field, lengths, term bytes of words)`` for a phrase evaluated here (slop 1,
+        at least ``least`` words, a scored positional field), ``None`` otherwise; the
+        term bytes are ``None`` when a word cannot be a term (nothing matches)."""
+        if q.slop != 1 or len(words) < least or q.fieldname not in self.schema:
+            return None
+        scoring = self._scoring(q.fieldname)
+        if scoring is None or not isinstance(scoring[0].format, Positions):
+            return None
+        field, lengths = scoring
+        try:
+            return field, lengths, [field.to_bytes(w) for w in words]
+        except ValueError:
+            return field, lengths, None
+
     def _phrase(self, q, within):
         """Consecutive positions (Whoosh's ``Phrase`` with ``slop=1``: ``SpanNear2``
         over the words' ``Term`` matchers); the score is the sum of the words' BM25F
         scores (the intersection's), times the phrase's boost. The rarest word is read
         first, the others only in blocks holding its documents."""
         fieldname = q.fieldname
-        words = q.words
-        if q.slop != 1 or len(words) < 2 or fieldname not in self.schema:
+        got = self._phrase_words(q, q.words, 2)
+        if got is None:
             return None
-        scoring = self._scoring(fieldname)
-        if scoring is None or not isinstance(scoring[0].format, Positions):
-            return None
-        field, lengths = scoring
-        try:
-            btexts = [field.to_bytes(w) for w in words]
-        except ValueError:
+        field, lengths, btexts = got
+        if btexts is None:
             return self._empty()
         mask, scores = self._empty()
         found: list[np.ndarray] = []
@@ -507,15 +517,11 @@ class FastSearcher:
         every expanded term the document holds, times the boost."""
         fieldname = q.fieldname
         head = q.words[:-1]
-        if q.slop != 1 or not head or fieldname not in self.schema:
+        got = self._phrase_words(q, head, 1)
+        if got is None:
             return None
-        scoring = self._scoring(fieldname)
-        if scoring is None or not isinstance(scoring[0].format, Positions):
-            return None
-        field, lengths = scoring
-        try:
-            btexts = [field.to_bytes(w) for w in head]
-        except ValueError:
+        field, lengths, btexts = got
+        if btexts is None:
             return self._empty()
         per_leaf, _df = self._leaf_prefix(CharPrefix(fieldname, q.words[-1]))
         mask, scores = self._empty()
