@@ -431,20 +431,23 @@ def test_an_unknown_weighting_is_refused(pair):
     )
 )
 def test_positions_are_read_as_whoosh_reads_them(lists):
+    """Whoosh-format positions values (a field left in Whoosh's format) read into the
+    flat arrays the evaluator works on, and the (document, position) keys made of them."""
     from whoosh.formats import Positions
 
     fmt = Positions()
     values = [fmt.encode(ps) for ps in lists]
-    single, other = fastpath._first(values)
-    assert len(single) == len(values)
+    starts, counts, flat = fastpath._flat_positions(values)
+    assert counts.tolist() == [len(ps) for ps in lists]
     for j, value in enumerate(values):
         expected = fmt.decode_positions(value)
-        if single[j] >= 0:
-            assert [int(single[j])] == expected
-        else:
-            assert fastpath._positions(other[j]) == expected
-    # every one-position value below 65536 takes the array path
-    assert all(single[j] >= 0 for j, ps in enumerate(lists) if len(ps) == 1 and ps[0] < 65536)
+        assert flat[starts[j] : starts[j] + counts[j]].tolist() == expected
+    ids = np.arange(len(lists), dtype=np.int64) * 3 + 1
+    at = np.arange(0, len(lists), 2)
+    keys = fastpath._keys(ids, (starts, counts, flat), at)
+    expected_keys = [int(ids[j]) * (1 << 32) + p for j in at.tolist() for p in lists[j]]
+    assert keys.tolist() == expected_keys
+    assert keys.tolist() == sorted(expected_keys)
 
 
 def test_threads_get_their_own_evaluator_and_agree(pair):

@@ -6,8 +6,10 @@ total and distinct-article counts need every match. Here each term's postings ar
 decoded into arrays (a packed term's varints in one numpy pass, :mod:`.packed`; for a
 field left in Whoosh's format, its W3 blocks or the short list inlined in the term
 info), scored with BM25F exactly as Whoosh's configured weighting does, and the
-query tree is combined with whole-array operations over one dense mask and score array
-per node (index-wide document numbers):
+query tree is combined with whole-array operations over each node's matches: its
+document numbers (index-wide, ascending) and their scores, arrays as long as the
+matches, never as the index (at a million paragraphs a dense mask and score array per
+node cost more than the postings: 10 MB to clear, fill and scan for each):
 
 - ``Term`` on a scored field: BM25F per posting (same idf, average field length, B, K1,
   field lengths from the per-segment length tables), times the boost;
@@ -26,7 +28,9 @@ per node (index-wide document numbers):
   10k synthetic benchmark index (348 terms starting with 科) 7.2 ms, 463 hits (``G60科创``
   3-5 ms);
 - ``CharPrefix``: its constant score on every document holding the character;
-- ``Or``: union, scores summed (Whoosh's ``UnionMatcher``); ``And``: intersection,
+- ``Or``: union, scores summed (Whoosh's ``UnionMatcher``; the sorted runs merged by a
+  stable sort, or summed over every document when they hold more than 1/``DENSE`` of
+  them); ``And``: intersection (``searchsorted`` of one list in the other),
   summed, the smallest subquery first and the others only asked about the documents
   matched so far when those are few (postings blocks without any are not read);
   ``AndNot``: the first part's documents without the second's, first part's scores; a
@@ -69,8 +73,8 @@ from .packed import MixedTermsReader, positions_of
 from .translate import CharPrefix, OpenPhrase
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-_ONE_HEAD = b"\x00\x00\x00\x01\x80\x02]q\x00"  # pack_uint(1), PROTO 2, EMPTY_LIST, BINPUT 0
 CHAR_CACHE = 64  # CharPrefix document arrays kept per view
+DENSE = 16  # unions of more than 1/DENSE of all documents' postings summed over all of them
 SPARSE = 8  # restrict later subqueries to the matches so far when under 1/SPARSE of all
 CACHE_POSTINGS = 2_000_000  # decoded postings kept per searcher (about 16 MB); 0: none
 CACHE_MIN = 1024  # only lists at least this long are kept
@@ -98,6 +102,7 @@ class FastSearcher:
         self.n = searcher.doc_count_all()
         self._length_table = length_table
         live = np.ones(self.n, dtype=bool)
+        self.deleted = False
         for sub, off in self.leaves:
             reader = sub.reader()
             terms = getattr(reader, "_terms", None)
@@ -108,8 +113,9 @@ class FastSearcher:
             deleted = reader.deleted_docs_set if reader.has_deletions() else ()
             if deleted:
                 live[np.fromiter(deleted, dtype=np.int64) + off] = False
+                self.deleted = True
         self.live = live
-        self._lengths: dict[str, np.ndarray] = {}
+        self._lengths: dict[str, _Lengths] = {}
         self._chars: dict[tuple[str, str], np.ndarray] = {}
         # decoded long posting lists (ids, weights, positions or None) by (segment,
         # field, term, with positions), least recently used first; at most
@@ -124,21 +130,21 @@ class FastSearcher:
         """``(total, articles, [(docnum, score), ...])`` of query ``q``: the number of
         matching documents, the number of distinct parents (``parents``: sorted parent
         docnums; ``None`` skips the count and gives -1) and the top ``limit`` hits."""
-        mask, scores = self.evaluate(q)
-        docs = np.flatnonzero(mask)
+        docs, scores = self.evaluate(q)
         total = int(docs.size)
         articles = -1
         if parents is not None:
             articles = count_groups(np.asarray(parents, dtype=np.int64), docs)
-        return total, articles, top_hits(docs, scores[docs], limit)
+        return total, articles, top_hits(docs, scores, limit)
 
     def evaluate(self, q, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Dense ``(matched mask, scores)`` over every document number.
+        """``(docs, scores)``: the matching document numbers (index-wide, ascending,
+        int64) and their scores. The arrays may be shared: never change them in place.
 
         ``within`` (sorted docnums) says which documents the caller will look at: a node
         may then skip postings blocks without any of them. Whatever ``within`` is, every
-        document the mask marks does match and its score is exact if it is in
-        ``within``; a document of ``within`` the mask does not mark does not match.
+        document given does match and its score is exact if it is in ``within``; a
+        document of ``within`` not given does not match.
         """
         cls = type(q)
         if cls is Q.Term:
@@ -193,8 +199,44 @@ class FastSearcher:
 
     # -- nodes -----------------------------------------------------------------------
 
-    def _empty(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=np.float64)
+    @staticmethod
+    def _empty() -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+
+    def _alive(self, docs: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``docs`` and the parallel ``arrays`` without the deleted documents."""
+        if not self.deleted or not docs.size:
+            return (docs, *arrays)
+        keep = self.live[docs]
+        if keep.all():
+            return (docs, *arrays)
+        return (docs[keep], *(a[keep] for a in arrays))
+
+    def _union(self, docs: list[np.ndarray], scores: list[np.ndarray]):
+        """Every document of the sorted ``docs`` lists, its scores summed in list order
+        (Whoosh's ``UnionMatcher``). Many postings are summed into one array over every
+        document (a pass over the index's documents); few are merged by a stable sort of
+        the sorted runs."""
+        pairs = [(d, s) for d, s in zip(docs, scores, strict=True) if d.size]
+        if not pairs:
+            return self._empty()
+        if len(pairs) == 1:
+            return pairs[0]
+        all_docs = np.concatenate([d for d, _s in pairs])
+        all_scores = np.concatenate([s for _d, s in pairs])
+        if all_docs.size * DENSE >= self.n:
+            summed = np.bincount(all_docs, weights=all_scores, minlength=self.n)
+            seen = np.zeros(self.n, dtype=bool)
+            seen[all_docs] = True
+            out = np.flatnonzero(seen)
+            return out, summed[out]
+        order = np.argsort(all_docs, kind="stable")  # runs merged; list order kept on ties
+        all_docs = all_docs[order]
+        all_scores = all_scores[order]
+        first = np.ones(all_docs.size, dtype=bool)
+        first[1:] = all_docs[1:] != all_docs[:-1]
+        starts = np.flatnonzero(first)
+        return all_docs[starts], np.add.reduceat(all_scores, starts)
 
     def _or(self, q, within):
         """Whoosh's union: every document of any subquery, scores summed."""
@@ -205,16 +247,11 @@ class FastSearcher:
             return self._empty()
         if len(subs) == 1:  # Whoosh: the child's matcher as it is (no boost)
             return self.evaluate(subs[0], within)
-        mask, scores = self.evaluate(subs[0], within)
-        mask = mask.copy()
-        scores = scores.copy()
-        for sub in subs[1:]:
-            m, s = self.evaluate(sub, within)
-            mask |= m
-            scores += s
+        outs = [self.evaluate(sub, within) for sub in subs]
+        docs, scores = self._union([d for d, _s in outs], [s for _d, s in outs])
         if q.boost != 1.0:
-            scores *= q.boost
-        return mask, scores
+            scores = scores * q.boost
+        return docs, scores
 
     def _and(self, q, within):
         """Whoosh's intersection: scores summed; the smallest subquery first, the
@@ -224,33 +261,35 @@ class FastSearcher:
             return self._empty()
         if len(subs) == 1:
             return self.evaluate(subs[0], within)
-        mask = scores = None
+        docs = scores = None
         inner = within
         for sub in sorted(subs, key=self.estimate):
-            m, s = self.evaluate(sub, inner)
-            if mask is None:
-                mask, scores = m.copy(), s.copy()
+            d, s = self.evaluate(sub, inner)
+            if docs is None:
+                docs, scores = d, s
             else:
-                mask &= m
-                scores += s
-            docs = np.flatnonzero(mask)
+                at, where = _intersect(docs, d)
+                docs = docs[at]
+                scores = scores[at] + s[where]
             if not docs.size:
                 return self._empty()
             inner = docs if docs.size * SPARSE < self.n else within
-        scores[~mask] = 0.0
         if q.boost != 1.0:
-            scores *= q.boost
-        return mask, scores
+            scores = scores * q.boost
+        return docs, scores
 
     def _andnot(self, q, within):
-        mask, scores = self.evaluate(q.a, within)
-        docs = np.flatnonzero(mask)
+        docs, scores = self.evaluate(q.a, within)
         if not docs.size:
-            return mask, scores
-        # the excluded part must be exact on every document the first part marks
-        notmask, _ = self.evaluate(q.b, docs if docs.size * SPARSE < self.n else None)
-        mask = mask & ~notmask
-        return mask, np.where(mask, scores, 0.0)
+            return docs, scores
+        # the excluded part must be exact on every document the first part gives
+        out, _ = self.evaluate(q.b, docs if docs.size * SPARSE < self.n else None)
+        at, _where = _intersect(docs, out)
+        if not at.size:
+            return docs, scores
+        keep = np.ones(docs.size, dtype=bool)
+        keep[at] = False
+        return docs[keep], scores[keep]
 
     def _scoring(self, fieldname: str):
         """(field, lengths) when ``fieldname`` is scored by BM25F here, else ``None``."""
@@ -275,12 +314,12 @@ class FastSearcher:
         tf = np.asarray(tf, dtype=np.float64)
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
 
-    def _local(self, within: np.ndarray | None, off: int, count: int) -> list[int] | None:
+    def _local(self, within: np.ndarray | None, off: int, count: int) -> np.ndarray | None:
         """The documents of ``within`` in the segment at ``off``, segment-relative."""
         if within is None:
             return None
         lo, hi = np.searchsorted(within, (off, off + count))
-        return (within[lo:hi] - off).tolist()
+        return within[lo:hi] - off
 
     def _term(self, q, within):
         fieldname = q.fieldname
@@ -295,34 +334,30 @@ class FastSearcher:
             btext = field.to_bytes(q.text)
         except ValueError:
             return self._empty()
-        mask, scores = self._empty()
-        found = False
+        idl: list[np.ndarray] = []
+        wl: list[np.ndarray] = []
         for k, (sub, off) in enumerate(self.leaves):
             reader = sub.reader()
             if (fieldname, btext) not in reader:
                 continue
             local = self._local(within, off, reader.doc_count_all())
-            if local is not None and not local:
+            if local is not None and not local.size:
                 continue
             ids, weights, _ = self._decoded(k, reader, fieldname, btext, field.format, local)
             if ids.size:
-                found = True
                 ids += off
-                mask[ids] = True
-                scores[ids] = weights
-        if not found:
-            return mask, scores
-        mask &= self.live
-        ids = np.flatnonzero(mask)
+                idl.append(ids)
+                wl.append(weights)
+        if not idl:
+            return self._empty()
+        ids, weights = self._alive(_join(idl), _join(wl, np.float64))
         if lengths is None:  # unscored field (entity keywords): Whoosh's WeightScorer
-            s = scores[ids]
+            s = weights.astype(np.float64)
         else:
-            s = self._bm25(fieldname, btext, scores[ids], lengths[ids])
+            s = self._bm25(fieldname, btext, weights, lengths[ids])
         if q.boost != 1.0:
             s = s * q.boost
-        scores[:] = 0.0
-        scores[ids] = s
-        return mask, scores
+        return ids, s
 
     def _leaf_prefix(self, q) -> tuple[list[list[tuple[bytes, object]]], int]:
         """Per segment, the ``(term, term info)`` pairs of a prefix, read in one ordered
@@ -350,29 +385,29 @@ class FastSearcher:
         each segment's term infos into one score array, not a dense array per term."""
         field = self.schema[q.fieldname]
         per_leaf, _df = self._leaf_prefix(q)
-        mask, scores = self._empty()
+        idl: list[np.ndarray] = []
+        wl: list[np.ndarray] = []
         for k, (sub, off) in enumerate(self.leaves):
             pairs = per_leaf[k]
             if not pairs:
                 continue
             reader = sub.reader()
             local = self._local(within, off, reader.doc_count_all())
-            if local is not None and not local:
+            if local is not None and not local.size:
                 continue
             for btext, terminfo in pairs:
                 ids, weights, _ = _postings(
                     reader, q.fieldname, btext, field.format, False, local, terminfo
                 )
                 if ids.size:
-                    ids += off
-                    mask[ids] = True
-                    scores[ids] += weights
-        mask &= self.live
-        scores[~mask] = 0.0
+                    idl.append(ids + off)
+                    wl.append(weights.astype(np.float64))
+        docs, scores = self._union(idl, wl)
+        docs, scores = self._alive(docs, scores)
         # Whoosh: one expanded term is a plain Term (no boost), several an Or(boost)
         if q.boost != 1.0 and len({t for pairs in per_leaf for t, _ti in pairs}) > 1:
-            scores *= q.boost
-        return mask, scores
+            scores = scores * q.boost
+        return docs, scores
 
     def _prefix(self, q, within):
         """A prefix over an unscored field (the entity keywords, ``adate``); prefixes
@@ -389,19 +424,23 @@ class FastSearcher:
         hit = self._cache.get(key)
         if hit is not None:
             self._cache[key] = self._cache.pop(key)  # most recently used last
-            return hit[0].astype(np.int64), hit[1], hit[2]
+            positions = hit[2]
+            if positions is not None:
+                positions = tuple(a.astype(np.int64) for a in positions)
+            return hit[0].astype(np.int64), hit[1], positions
         ids, weights, positions = _postings(reader, fieldname, btext, format_, pos, local)
-        cost = ids.size * (2 if pos else 1)
-        if local is None and ids.size >= CACHE_MIN and cost <= CACHE_POSTINGS:
+        cost = _cost(ids, positions)
+        whole = local is None or _packed_field(reader, fieldname) is not None
+        if whole and ids.size >= CACHE_MIN and cost <= CACHE_POSTINGS:
             while self._cache and self._cached + cost > CACHE_POSTINGS:
                 old_key, old = next(iter(self._cache.items()))
                 del self._cache[old_key]
-                self._cached -= old[0].size * (2 if old_key[3] else 1)
+                self._cached -= _cost(old[0], old[2])
             compact = weights.astype(np.float32)
             if np.array_equal(compact, weights):  # term frequencies: exact as float32
                 weights = compact
             if positions is not None:
-                positions = (positions[0].astype(np.int32), positions[1])
+                positions = tuple(a.astype(np.int32) for a in positions)
             self._cache[key] = (ids.astype(np.int32), weights, positions)
             self._cached += cost
         return ids, weights, positions
@@ -417,14 +456,14 @@ class FastSearcher:
             lists[i] = self._decoded(seg, reader, fieldname, btexts[i], field.format, local, True)
             ids = lists[i][0]
             if cand is None:
-                cand = ids[self.live[ids + off]]
+                cand = ids[self.live[ids + off]] if self.deleted else ids
                 if local is not None:
-                    cand = np.intersect1d(cand, np.asarray(local, dtype=np.int64))
+                    cand = cand[_member(cand, local)]
             else:
-                cand = np.intersect1d(cand, ids, assume_unique=True)
+                cand = cand[_member(cand, ids)]
             if not cand.size:
                 break
-            local = cand.tolist()
+            local = cand
         return lists, cand
 
     def _phrase_words(self, q, words, least: int):
@@ -454,7 +493,6 @@ class FastSearcher:
         field, lengths, btexts = got
         if btexts is None:
             return self._empty()
-        mask, scores = self._empty()
         found: list[np.ndarray] = []
         per_word: list[list[np.ndarray]] = [[] for _ in btexts]
         for seg, (sub, off) in enumerate(self.leaves):
@@ -463,41 +501,28 @@ class FastSearcher:
                 continue
             count = reader.doc_count_all()
             local = self._local(within, off, count)
-            if local is not None and not local:
+            if local is not None and not local.size:
                 continue
             lists, cand = self._candidates(seg, reader, fieldname, btexts, field, local, off)
             if cand is None or not cand.size:
                 continue
             where = [np.searchsorted(ids, cand) for ids, _w, _p in lists]
-            # most postings hold one position: compare those as arrays, decode the rest
-            single = [p[0][w] for (_i, _w, p), w in zip(lists, where, strict=True)]
-            simple = np.ones(cand.size, dtype=bool)
-            keep = np.ones(cand.size, dtype=bool)
-            for i, sp in enumerate(single):
-                simple &= sp >= 0
-                if i:
-                    keep &= sp == single[0] + i
-            keep &= simple
-            for k in np.flatnonzero(~simple).tolist():
-                starts: set[int] | None = None
-                for i, (_ids, _w, (first, other)) in enumerate(lists):
-                    j = int(where[i][k])
-                    ps = [int(first[j])] if first[j] >= 0 else _positions(other[j])
-                    if starts is None:
-                        starts = set(ps)
-                    else:
-                        starts.intersection_update(p - i for p in ps)
-                    if not starts:
-                        break
-                keep[k] = bool(starts)
-            if not keep.any():
+            # (document, position - i) keys of word i: those all words share start a match
+            starts = None
+            for i, ((ids, _w, positions), at) in enumerate(zip(lists, where, strict=True)):
+                k = _keys(ids, positions, at) - i
+                starts = k if starts is None else k[_member(k, starts)]
+                if not starts.size:
+                    break
+            if starts is None or not starts.size:
                 continue
+            keep = _member(cand, _distinct_sorted(starts // _KEY))
             found.append(cand[keep] + off)
             for i, (_ids, weights, _v) in enumerate(lists):
                 per_word[i].append(weights[where[i][keep]])
         if not found:
-            return mask, scores
-        docs = np.concatenate(found)
+            return self._empty()
+        docs = _join(found)
         fl = lengths[docs]
         total = None
         for bt, parts in zip(btexts, per_word, strict=True):
@@ -505,9 +530,7 @@ class FastSearcher:
             total = s if total is None else total + s
         if q.boost != 1.0:
             total = total * q.boost
-        mask[docs] = True
-        scores[docs] = total
-        return mask, scores
+        return docs, total
 
     def _open_phrase(self, q, within):
         """An :class:`~.translate.OpenPhrase`: the exact words at consecutive positions
@@ -524,14 +547,15 @@ class FastSearcher:
         if btexts is None:
             return self._empty()
         per_leaf, _df = self._leaf_prefix(CharPrefix(fieldname, q.words[-1]))
-        mask, scores = self._empty()
+        out_docs: list[np.ndarray] = []
+        out_scores: list[np.ndarray] = []
         for seg, (sub, off) in enumerate(self.leaves):
             reader = sub.reader()
             pairs = per_leaf[seg]
             if not pairs or any((fieldname, bt) not in reader for bt in btexts):
                 continue
             local = self._local(within, off, reader.doc_count_all())
-            if local is not None and not local:
+            if local is not None and not local.size:
                 continue
             lists, cand = self._candidates(seg, reader, fieldname, btexts, field, local, off)
             if cand is None or not cand.size:
@@ -540,17 +564,17 @@ class FastSearcher:
             ends = None
             for i, (ids, _w, positions) in enumerate(lists):
                 k = _keys(ids, positions, np.searchsorted(ids, cand)) + (len(head) - i)
-                ends = k if ends is None else np.intersect1d(ends, k, assume_unique=True)
-            cand = np.unique(ends // _KEY)
+                ends = k if ends is None else k[_member(k, ends)]
+            cand = _distinct_sorted(ends // _KEY)
             if not cand.size:
                 continue
             wanted = cand.tolist()
             lo_doc, hi_doc = wanted[0], wanted[-1]
             # every expanded term's postings in blocks holding candidates, gathered
-            # into flat arrays; positions parsed only for postings of candidates
+            # into flat arrays; positions only of the postings of candidates
             idl: list[np.ndarray] = []
             wl: list[np.ndarray] = []
-            vl: list = []  # per term: its postings' positions as (single, other)
+            pl: list[tuple] = []  # per term: its postings' positions (starts, counts, flat)
             idfs: list[float] = []
             for btext, terminfo in pairs:
                 lo, hi = terminfo.min_id(), terminfo.max_id()
@@ -559,18 +583,18 @@ class FastSearcher:
                 k = bisect_right(wanted, hi)
                 if k == 0 or wanted[k - 1] < lo:
                     continue  # no candidate in the term's document range
-                ids, weights, raw = _postings(
-                    reader, fieldname, btext, field.format, True, wanted, terminfo, raw=True
+                ids, weights, positions = _postings(
+                    reader, fieldname, btext, field.format, True, cand, terminfo
                 )
                 if ids.size:
                     idl.append(ids)
                     wl.append(weights)
-                    vl.append(raw if isinstance(raw, tuple) else _first(raw))
+                    pl.append(positions)
                     idfs.append(self.searcher.idf(fieldname, btext))
             if not idl:
                 continue
             all_ids = np.concatenate(idl)
-            at = np.flatnonzero(np.isin(all_ids, cand))
+            at = np.flatnonzero(_member(all_ids, cand))
             if not at.size:
                 continue
             term_of = np.repeat(np.arange(len(idl)), [ids.size for ids in idl])[at]
@@ -580,8 +604,8 @@ class FastSearcher:
             tf = np.concatenate(wl)[at]
             idf = np.asarray(idfs, dtype=np.float64)[term_of]
             np.add.at(end_score, where, self._bm25_idf(fieldname, idf, tf, lengths[ids + off]))
-            keys = _keys(ids, _select(vl, at), np.arange(at.size))
-            hit = keys[np.isin(keys, ends, assume_unique=True)]
+            keys = np.unique(_keys(all_ids, _concat_positions(pl), at))
+            hit = keys[_member(keys, ends)]
             matched = np.zeros(cand.size, dtype=bool)
             matched[np.searchsorted(cand, hit // _KEY)] = True
             if not matched.any():
@@ -594,9 +618,11 @@ class FastSearcher:
                 total = s + total
             if q.boost != 1.0:
                 total = total * q.boost
-            mask[docs + off] = True
-            scores[docs + off] = total
-        return mask, scores
+            out_docs.append(docs + off)
+            out_scores.append(total)
+        if not out_docs:
+            return self._empty()
+        return _join(out_docs), _join(out_scores, np.float64)
 
     def _char(self, q):
         key = (q.fieldname, q.text)
@@ -611,11 +637,8 @@ class FastSearcher:
             if len(self._chars) >= CHAR_CACHE:
                 self._chars.pop(next(iter(self._chars)))
             self._chars[key] = docs
-        mask, scores = self._empty()
-        mask[docs] = True
-        mask &= self.live
-        scores[mask] = q.boost
-        return mask, scores
+        (docs,) = self._alive(docs)
+        return docs, np.full(docs.size, float(q.boost))
 
     def _whoosh(self, q, within=None):
         """Any other query: Whoosh's own matcher for this subtree, per segment. With
@@ -624,11 +647,12 @@ class FastSearcher:
         reliable) are read through."""
         if type(q) not in SKIPPABLE:
             within = None
-        mask, scores = self._empty()
+        idl: list[np.ndarray] = []
+        sl: list[np.ndarray] = []
         context = self.searcher.context()
         for sub, off in self.leaves:
             local = self._local(within, off, sub.reader().doc_count_all())
-            if local is not None and not local:
+            if local is not None and not local.size:
                 continue
             m = q.matcher(sub, context)
             ids: list[int] = []
@@ -639,7 +663,7 @@ class FastSearcher:
                     ss.append(m.score())
                     m.next()
             else:
-                for d in local:
+                for d in local.tolist():
                     if not m.is_active():
                         break
                     if m.id() < d:
@@ -650,17 +674,18 @@ class FastSearcher:
                         ids.append(d)
                         ss.append(m.score())
             if ids:
-                idx = np.asarray(ids, dtype=np.int64) + off
-                mask[idx] = True
-                scores[idx] = ss
-        return mask, scores
+                idl.append(np.asarray(ids, dtype=np.int64) + off)
+                sl.append(np.asarray(ss, dtype=np.float64))
+        if not idl:
+            return self._empty()
+        return _join(idl), _join(sl, np.float64)
 
     # -- per-view data ---------------------------------------------------------------
 
-    def _field_lengths(self, fieldname: str) -> np.ndarray | None:
+    def _field_lengths(self, fieldname: str) -> _Lengths | None:
         lengths = self._lengths.get(fieldname)
         if lengths is None:
-            lengths = np.zeros(self.n, dtype=np.float64)
+            raw = np.zeros(self.n, dtype=np.uint8)
             for sub, off in self.leaves:
                 reader = sub.reader()
                 perdoc = getattr(reader, "_perdoc", None)
@@ -668,10 +693,44 @@ class FastSearcher:
                 table = self._length_table(perdoc, fieldname) if perdoc is not None else None
                 if table is None:
                     return None
-                raw = np.frombuffer(table, dtype=np.uint8, count=min(len(table), count))
-                lengths[off : off + raw.size] = _LENGTHS[raw]
-            self._lengths[fieldname] = lengths
+                part = np.frombuffer(table, dtype=np.uint8, count=min(len(table), count))
+                raw[off : off + part.size] = part
+            lengths = self._lengths[fieldname] = _Lengths(raw)
         return lengths
+
+
+class _Lengths:
+    """A field's length per document, kept as Whoosh's length bytes (one byte a
+    document, not eight) and decoded for the documents asked: ``lengths[docs]``."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: np.ndarray) -> None:
+        self.raw = raw
+
+    def __getitem__(self, docs) -> np.ndarray:
+        return _LENGTHS[self.raw[docs]]
+
+
+def _join(parts: list[np.ndarray], dtype=np.int64) -> np.ndarray:
+    """``parts`` end to end (one part as it is)."""
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    return np.concatenate(parts)
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(at, where)``: the indexes in ``a`` of the documents both sorted, unique
+    arrays hold, and where each is in ``b`` (``a[at] == b[where]``)."""
+    if not a.size or not b.size:
+        none = np.zeros(0, dtype=np.int64)
+        return none, none
+    where = np.searchsorted(b, a)
+    np.minimum(where, b.size - 1, out=where)
+    at = np.flatnonzero(b[where] == a)
+    return at, where[at]
 
 
 def _postings(
@@ -680,15 +739,15 @@ def _postings(
     btext: bytes,
     format_,
     values: bool = False,
-    within=None,
+    within: np.ndarray | None = None,
     terminfo=None,
-    raw: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, Any]:
-    """Segment-relative ids, weights and (with ``values``) the positions (see
-    :func:`_first`) of a term's postings (deleted documents included). With ``within``
-    (sorted segment-relative docnums), blocks holding none of them are skipped unread.
-    ``terminfo``: the term's info when the caller has it already (no lookup). ``raw``:
-    the positions values as stored (a list of bytes), for the caller to parse."""
+    """Segment-relative ids, weights and (with ``values``) the positions of a term's
+    postings (deleted documents included), positions as ``(starts, counts, flat)``:
+    posting ``j``'s are ``flat[starts[j] : starts[j] + counts[j]]``, ascending. A packed
+    term is decoded whole (one array pass); in Whoosh's format, with ``within`` (sorted
+    segment-relative docnums), blocks holding none of them are skipped unread.
+    ``terminfo``: the term's info when the caller has it already (no lookup)."""
     terms = _compat.terms_reader(reader)
     packed = getattr(terminfo, "packed", None)
     if packed is None and terminfo is None and isinstance(terms, MixedTermsReader):
@@ -704,21 +763,22 @@ def _postings(
         return (
             np.asarray(ids, dtype=np.int64),
             np.asarray(weights, dtype=np.float64),
-            (list(vals) if raw else _first(list(vals))) if values else None,
+            _flat_positions(vals) if values else None,
         )
     offset, length = terminfo.extent()
     m = W3LeafMatcher(_compat.postings_file(terms), offset, length, format_)
+    wanted = None if within is None else np.asarray(within).tolist()
     idl: list[int] = []
     wl: list[float] = []
     vl: list = []
     last = -1  # the previous block's last id
     for block in _compat.leaf_blocks(m):
-        if within is not None:
-            k = bisect_right(within, last)
-            if k == len(within):
+        if wanted is not None:
+            k = bisect_right(wanted, last)
+            if k == len(wanted):
                 break
             last = block.max_id
-            if within[k] > last:  # no wanted document in this block
+            if wanted[k] > last:  # no wanted document in this block
                 continue
         data = block.data()
         idl.extend(accumulate(data[0]))  # delta-coded per block
@@ -731,77 +791,35 @@ def _postings(
             wl.extend(w)
         if values:
             vl.extend(data[2])
-    positions = (vl if raw else _first(vl)) if values else None
+    positions = _flat_positions(vl) if values else None
     return np.asarray(idl, dtype=np.int64), np.asarray(wl, dtype=np.float64), positions
 
 
 def _packed_postings(field, i: int, values: bool) -> tuple[np.ndarray, np.ndarray, Any]:
-    """:func:`_postings` of a packed term (all postings: a packed list has no blocks to
-    skip, and decoding it whole is one array pass); positions as ``(single, other)``
-    with ``other``'s values lists of positions."""
+    """:func:`_postings` of a packed term."""
     if i < 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), None
+        none = np.zeros(0, dtype=np.int64)
+        return none, np.zeros(0, dtype=np.float64), ((none, none, none) if values else None)
     ids, weights, counts, deltas = field.postings(i, values)
     if not values:
         return ids, weights, None
-    single = np.full(ids.size, -1, dtype=np.int64)
-    one = counts == 1
-    pos = positions_of(counts, deltas)
-    starts = np.cumsum(counts) - counts
-    single[one] = pos[starts[one]]
-    other = {
-        j: pos[starts[j] : starts[j] + counts[j]].tolist() for j in np.flatnonzero(~one).tolist()
-    }
-    return ids, weights, (single, other)
+    return ids, weights, (np.cumsum(counts) - counts, counts, positions_of(counts, deltas))
 
 
-def _select(parts: list[tuple[np.ndarray, dict]], at: np.ndarray) -> tuple[np.ndarray, dict]:
-    """The positions ``(single, other)`` of postings ``at`` of several terms' postings
-    laid end to end (each term's as ``(single, other)``)."""
-    singles = []
-    other: dict[int, Any] = {}
-    base = 0
-    for single, oth in parts:
-        singles.append(single)
-        for j, v in oth.items():
-            other[base + j] = v
-        base += single.size
-    single_all = np.concatenate(singles) if singles else np.zeros(0, dtype=np.int64)
-    single = single_all[at]
-    picked = {k: other[int(at[k])] for k in np.flatnonzero(single < 0).tolist()}
-    return single, picked
+def _flat_positions(values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whoosh-format positions values (bytes) as ``(starts, counts, flat)``: the
+    reference path for fields not packed (one Python decode per posting)."""
+    lists = [_positions(v) for v in values]
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    flat = np.fromiter((p for ps in lists for p in ps), dtype=np.int64, count=int(counts.sum()))
+    return np.cumsum(counts) - counts, counts, flat
 
 
-def _first(values: list[bytes]) -> tuple[np.ndarray, dict[int, bytes]]:
-    """Positions values as ``(single, other)``: ``single[j]`` is the position of a
-    one-position value written by Whoosh's ``Positions`` (``pack_uint(1)`` + the
-    protocol-2 pickle of ``[p]``: 13 or 14 bytes), -1 for any other value, which is
-    then in ``other``. Parsed as arrays: no Python call per posting."""
-    n = len(values)
-    single = np.full(n, -1, dtype=np.int64)
-    if n:
-        lens = np.fromiter(map(len, values), dtype=np.int64, count=n)
-        starts = np.cumsum(lens) - lens
-        buf = np.frombuffer(b"".join(values), dtype=np.uint8)
-        for size, op, width in ((13, 0x4B, 1), (14, 0x4D, 2)):
-            at = np.flatnonzero(lens == size)
-            if not at.size:
-                continue
-            st = starts[at]
-            ok = (
-                (buf[st + 9] == op)
-                & (buf[st + 9 + width + 1] == 0x61)
-                & (buf[st + size - 1] == 0x2E)
-            )
-            for t, byte in enumerate(_ONE_HEAD):
-                ok &= buf[st + t] == byte
-            at, st = at[ok], st[ok]
-            pos = buf[st + 10].astype(np.int64)
-            if width == 2:
-                pos |= buf[st + 11].astype(np.int64) << 8
-            single[at] = pos
-    other = {j: values[j] for j in np.flatnonzero(single < 0).tolist()}
-    return single, other
+def _concat_positions(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The positions of several terms' postings laid end to end."""
+    counts = np.concatenate([c for _s, c, _f in parts])
+    flat = np.concatenate([f for _s, _c, f in parts])
+    return np.cumsum(counts) - counts, counts, flat
 
 
 def _positions(value) -> list[int]:
@@ -814,16 +832,46 @@ def _positions(value) -> list[int]:
 
 
 def _keys(ids: np.ndarray, positions: tuple, at: np.ndarray) -> np.ndarray:
-    """Sorted ``document * _KEY + position`` of the postings at indexes ``at`` (ids and
-    positions as :func:`_postings` gives them)."""
-    single, other = positions
-    docs = ids[at].astype(np.int64)
-    first = single[at].astype(np.int64)
-    ok = first >= 0
-    parts = [docs[ok] * _KEY + first[ok]]
-    for j, d in zip(at[~ok].tolist(), docs[~ok].tolist(), strict=True):
-        parts.append(np.asarray(_positions(other[j]), dtype=np.int64) + d * _KEY)
-    return np.unique(np.concatenate(parts))
+    """``document * _KEY + position`` of every position of the postings at indexes
+    ``at`` (ascending ``at`` gives ascending keys)."""
+    starts, counts, flat = positions
+    c = counts[at]
+    total = int(c.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    # each posting's positions: its start, then +1 up to its count
+    first = np.cumsum(c) - c
+    idx = np.repeat(starts[at] - first, c) + np.arange(total)
+    return np.repeat(ids[at].astype(np.int64) * _KEY, c) + flat[idx]
+
+
+def _member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which elements of ``a`` the sorted array ``b`` holds."""
+    if not b.size or not a.size:
+        return np.zeros(a.size, dtype=bool)
+    where = np.searchsorted(b, a)
+    np.minimum(where, b.size - 1, out=where)
+    return b[where] == a
+
+
+def _distinct_sorted(a: np.ndarray) -> np.ndarray:
+    """The distinct values of sorted ``a``."""
+    if a.size < 2:
+        return a
+    keep = np.ones(a.size, dtype=bool)
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
+def _cost(ids: np.ndarray, positions) -> int:
+    """What a decoded list counts for in the cache: its postings and positions."""
+    return int(ids.size) + (0 if positions is None else int(positions[2].size))
+
+
+def _packed_field(reader, fieldname: str):
+    """The segment's packed field ``fieldname``, or ``None`` (Whoosh's format)."""
+    terms = _compat.terms_reader(reader)
+    return terms.packed_field(fieldname) if isinstance(terms, MixedTermsReader) else None
 
 
 def count_groups(parents: np.ndarray, docs: np.ndarray) -> int:
