@@ -92,3 +92,37 @@ def test_batches_with_a_worker_pool_queue_ahead_and_agree(tmp_path, monkeypatch)
 
 def _places_module_level(text: str, folded: str) -> list[EntitySpan]:
     return _places(text, folded)
+
+
+def _contents(index_dir: Path) -> tuple[list, bytes, dict]:
+    """Every document's stored fields (in document order), the pinyin table's bytes and
+    the writer's lexicon."""
+    from g60_reader.index.backends.whoosh.lexicon import PINYIN_NAME, load_lexicon
+
+    ix = store.open_index(index_dir)
+    with ix.searcher() as s:
+        docs = [s.stored_fields(d) for d in s.reader().all_doc_ids()]
+    return docs, (index_dir / PINYIN_NAME).read_bytes(), dict(load_lexicon(index_dir))
+
+
+def test_the_pool_builds_the_same_documents_and_lexicon_as_one_process(tmp_path, monkeypatch):
+    """The workers analyse, segment and build each paragraph's document and send the
+    pinyin keys of new words; the main process only writes: the index and the lexicon
+    are those of the in-process pass."""
+    from g60_reader.index.backends.whoosh.lexicon import LEXICON_NAME
+
+    one = _build(tmp_path)  # the same files, indexed twice
+    pooled = tmp_path / "pooled"
+    store.update(pooled, [tmp_path / "corpus"], segment=False)
+    monkeypatch.setattr(enrich_module, "ENRICH_POOL_ARTICLES", 2)
+    assert store.enrich(one, _places_module_level) == 3 * len(ARTICLES)
+    assert store.enrich(pooled, _places_module_level, procs=2) == 3 * len(ARTICLES)
+    docs_one, table_one, lex_one = _contents(one)
+    docs_pooled, table_pooled, lex_pooled = _contents(pooled)
+    assert docs_pooled == docs_one
+    assert any(d.get("ents") for d in docs_one) and all(
+        d.get("seg") for d in docs_one if "para" in d
+    )
+    assert table_pooled == table_one
+    assert lex_pooled == lex_one and "嘉兴" in lex_one
+    assert (one / LEXICON_NAME).exists()

@@ -20,7 +20,7 @@ from g60_reader.index.paths import resolve_index_dir
 from .build import Progress, _RunState, refresh_existing
 from .documents import _add_group, _article_doc, _paragraph_doc
 from .files import WriteLock, index_exists
-from .lexicon import _merge_lexicon, _save_lexicon, load_lexicon
+from .lexicon import _merge_lexicon, _pinyin_keys, _save_lexicon, load_lexicon
 from .lifecycle import _check_cancel, _ignore_sigint
 from .writer import _abandon, _commit_segments
 
@@ -88,19 +88,37 @@ def _batches(todo: list[str], batch_articles: int | None) -> Callable[..., list[
     return cut
 
 
-def _recognise_texts(
-    job: tuple[Recogniser, list[tuple[str, str, bool]]],
-) -> list[tuple[list[EntitySpan], bytes | None]]:
-    """Worker side of :func:`enrich`: for each ``(text, folded, needs_seg)`` paragraph,
-    its entities and, when the first pass left it unsegmented, its jieba boundaries."""
-    recognise, texts = job
-    out = []
-    for text, folded, needs_seg in texts:
+# Words whose pinyin keys this process has sent back with an article (each worker
+# computes a word's keys once and sends them once; the main process only merges them).
+_SENT_KEYS: set[str] = set()
+
+
+def _enrich_article(
+    job: tuple[Recogniser, str, list[tuple[int, str, bytes]]],
+) -> tuple[list[dict], list[tuple[str, int]], dict[str, list[str]]]:
+    """Worker side of :func:`enrich`, one article: for each ``(number, text, stored
+    jieba boundaries)`` paragraph, its entities, jieba when the first pass left it
+    unsegmented, and its finished document (analysis and posting items). Returns the
+    documents, the counts of the Han words segmented only now (for the pinyin lexicon)
+    and the pinyin keys of those this process has not sent before. Everything but
+    writing runs here, in the pool: the main process, which writes, was the pass's
+    bottleneck (the recognisers sat at 13% CPU at 1M paragraphs)."""
+    recognise, aid, paras = job
+    docs = []
+    new_words: Counter[str] = Counter()
+    for number, text, stored in paras:
+        folded = fold(text)
         seg = None
-        if needs_seg:
+        if not stored:
             seg = analyzer.encode_seg(analyzer.segment(analyzer.normalise(folded)))
-        out.append((_valid_entities(text, recognise(text, folded)), seg))
-    return out
+        ents = _valid_entities(text, recognise(text, folded))
+        analysis = analyzer.reanalyse_paragraph(folded, seg or stored)
+        if seg is not None:  # segmented only now: new lexicon words
+            new_words.update(set(analysis.han_words))
+        docs.append(_paragraph_doc(aid, number, text, analysis, ents))
+    keys = {w: _pinyin_keys(w) for w in new_words if w not in _SENT_KEYS}
+    _SENT_KEYS.update(keys)
+    return docs, list(new_words.items()), keys
 
 
 def enrich(
@@ -159,19 +177,19 @@ def enrich(
             cut = _batches(todo, batch_articles)
 
             def submit(batch: list[tuple]):
-                """Queue a batch's stored paragraphs for the recognisers (the pool
-                starts on them at once; without a pool, ``map`` is lazy)."""
-                groups = []
-                for aid, meta, paras in batch:
-                    texts = [
-                        (f.get("text", ""), fold(f.get("text", "")), not f.get("seg"))
-                        for f in paras
-                    ]
-                    groups.append((aid, meta, paras, texts))
-                jobs = [(recognise, texts) for _aid, _m, _p, texts in groups]
+                """Queue a batch's stored paragraphs for the workers (the pool starts
+                on them at once; without a pool, ``map`` is lazy)."""
+                jobs = [
+                    (
+                        recognise,
+                        aid,
+                        [(int(f.get("para", 0)), f.get("text", ""), f.get("seg", b"")) for f in ps],
+                    )
+                    for aid, _meta, ps in batch
+                ]
                 if pool is not None:
-                    return groups, pool.imap(_recognise_texts, jobs, chunksize=4)
-                return groups, map(_recognise_texts, jobs)
+                    return batch, pool.imap(_enrich_article, jobs, chunksize=4)
+                return batch, map(_enrich_article, jobs)
 
             # One batch is always queued ahead of the one being written, so the
             # recognisers keep working while the main process commits (the 100k profile
@@ -182,20 +200,11 @@ def enrich(
                 groups, found = ahead
                 following = cut(searcher)
                 ahead = submit(following) if following else None
-                for (aid, meta, paras, texts), results in zip(groups, found, strict=True):
+                for (aid, meta, _paras), (docs, new_words, keys) in zip(groups, found, strict=True):
                     _check_cancel(cancel)
-                    docs = []
-                    new_words: Counter[str] = Counter()
-                    for fields, (text, folded, _n), (ents, seg) in zip(
-                        paras, texts, results, strict=True
-                    ):
-                        stored = fields.get("seg", b"")
-                        analysis = analyzer.reanalyse_paragraph(folded, seg or stored)
-                        if seg is not None:  # segmented only now: new lexicon words
-                            new_words.update(set(analysis.han_words))
-                        number = int(fields.get("para", 0))
-                        docs.append(_paragraph_doc(aid, number, text, analysis, ents))
-                    _merge_lexicon(state.lexicon, new_words.items())
+                    _merge_lexicon(
+                        state.lexicon, new_words, lambda w, k=keys: k.get(w) or _pinyin_keys(w)
+                    )
                     writer.delete_by_term("aid", aid)
                     _add_group(writer, _article_doc(dict(meta), enriched=True), docs)
                     done_paragraphs += len(docs)
