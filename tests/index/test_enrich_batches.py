@@ -126,3 +126,55 @@ def test_the_pool_builds_the_same_documents_and_lexicon_as_one_process(tmp_path,
     assert table_pooled == table_one
     assert lex_pooled == lex_one and "嘉兴" in lex_one
     assert (one / LEXICON_NAME).exists()
+
+
+# a distinct jieba word per article, so that each batch brings new lexicon words
+_WORDS = ["教育", "体育", "医疗", "交通", "旅游", "农业", "金融", "能源"]
+
+
+def test_a_cancelled_pass_leaves_the_pinyin_table_of_what_it_committed(tmp_path, monkeypatch):
+    """Each commit saves the lexicon; the searcher's pinyin table is rebuilt only when
+    the lexicon has grown enough (here: never after the first commit) and at the end.
+    A pass stopped between tables still leaves the table of every committed batch,
+    and a later pass completes it."""
+    import threading
+
+    import pytest
+
+    from g60_reader.index.backends.whoosh.lexicon import load_pinyin
+    from g60_reader.index.errors import Cancelled
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for k, word in enumerate(_WORDS):
+        (root / f"n{k}.txt").write_text(f"第{k}篇\n\n今年{word}工作取得新进展。\n", "utf-8")
+    index_dir = tmp_path / "ix"
+    store.update(index_dir, [root], segment=False)
+    monkeypatch.setattr(enrich_module, "ENRICH_BATCH_PARAGRAPHS", 2)  # two articles a batch
+    monkeypatch.setattr(enrich_module, "TABLE_GROWTH", 1000.0)
+    cancel = threading.Event()
+
+    def stop_in_the_third_batch(done: int, _total: int, _path: str) -> None:
+        if done == 5:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        store.enrich(index_dir, _places, progress=stop_in_the_third_batch, cancel=cancel)
+    b = WhooshBackend(index_dir)
+    try:
+        enriched = b.stats().enriched_paragraphs
+    finally:
+        b.close()
+    assert enriched == 4  # two batches committed
+    table = load_pinyin(index_dir)
+    found = {w for w in _WORDS for k in [_pinyin_of(w)] if w in (table.get(k) or [])}
+    assert len(found) == 4  # the committed batches' words, though the table was stale
+    store.enrich(index_dir, _places)
+    table = load_pinyin(index_dir)
+    assert all(w in (table.get(_pinyin_of(w)) or []) for w in _WORDS)
+
+
+def _pinyin_of(word: str) -> str:
+    from g60_reader.index import pinyin
+
+    return next(k for k in pinyin.keys(word) if len(k) > 2)

@@ -73,7 +73,14 @@ from .files import (
 )
 from .lexicon import _merge_lexicon, _save_lexicon, load_lexicon
 from .lifecycle import _check_cancel, _exit_with_parent
-from .writer import WORKER_POOL_POSTINGS, FastWriter, _abandon, _commit_segments, _gc_paused
+from .writer import (
+    POOL_POSTINGS,
+    WORKER_POOL_POSTINGS,
+    FastWriter,
+    _abandon,
+    _commit_segments,
+    _gc_paused,
+)
 
 BATCH_BYTES = 64 * 1024 * 1024
 
@@ -489,10 +496,10 @@ class _RunState:
         # copies in a small commit after the one that holds them
         self.pending: list[dict] = []
 
-    def writer(self) -> FastWriter:
+    def writer(self, pool_limit: int = POOL_POSTINGS) -> FastWriter:
         self.ix = FileStorage(str(self.index_dir)).open_index(INDEX_NAME)
         try:
-            return FastWriter(self.ix, timeout=0.0)
+            return FastWriter(self.ix, pool_limit=pool_limit, timeout=0.0)
         except windex.LockError:
             raise IndexBusy(
                 "index is busy: another g60-reader index is running (use --wait)"

@@ -107,16 +107,22 @@ def _pinyin_bytes(table: dict[str, list[str]]) -> bytes:
     )
 
 
-def _save_lexicon(index_dir: Path, lex: dict[str, list]) -> None:
-    """The writer's lexicon (word -> [document frequency, pinyin keys]) and the
-    searcher's table (key -> words by frequency), precomputed so that the first pinyin
-    query does not pay for it."""
+def _save_lexicon(index_dir: Path, lex: dict[str, list], table: bool = True) -> None:
+    """The writer's lexicon (word -> [document frequency, pinyin keys]) and, with
+    ``table``, the searcher's table (key -> words by frequency), precomputed so that
+    the first pinyin query does not pay for it."""
+    _write_atomic(index_dir / LEXICON_NAME, marshal.dumps(lex))
+    if table:
+        _save_pinyin_table(index_dir, lex)
+
+
+def _save_pinyin_table(index_dir: Path, lex: dict[str, list]) -> None:
+    """The searcher's ``.pinyin`` table of the lexicon ``lex``."""
     by_key: dict[str, list[tuple[int, str]]] = {}
     for word, (df, keys) in lex.items():
         for key in keys:
             by_key.setdefault(key, []).append((-df, word))
     table = {key: [w for _n, w in sorted(v)] for key, v in by_key.items()}
-    _write_atomic(index_dir / LEXICON_NAME, marshal.dumps(lex))
     _write_atomic(index_dir / PINYIN_NAME, _pinyin_bytes(table))
 
 
