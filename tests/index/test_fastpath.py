@@ -402,6 +402,24 @@ def test_top_hits_orders_like_whooshs_top_collector():
         assert top_hits(docs, scores, limit) == expected[:limit]
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    parents=st.lists(st.integers(0, 300), max_size=40, unique=True).map(sorted),
+    docs=st.lists(st.integers(0, 299), max_size=300, unique=True).map(sorted),
+)
+def test_article_counts_through_parent_numbers_agree_with_count_groups(parents, docs):
+    """Many matches are counted through a per-document parent number, few by binary
+    search; both give count_groups' answer."""
+    from types import SimpleNamespace
+
+    p = np.asarray(parents, dtype=np.int64)
+    d = np.asarray(docs, dtype=np.int64)
+    fake = SimpleNamespace(n=300, _ranks=None)
+    assert FastSearcher.count_articles(fake, p, d) == count_groups(p, d)  # type: ignore[arg-type]
+    if d.size * 64 >= 300:
+        assert fake._ranks is not None and fake._ranks[0] is p  # the gather path ran
+
+
 def test_count_groups_counts_distinct_parents():
     parents = np.array([0, 5, 9, 20], dtype=np.int64)
     assert count_groups(parents, np.array([1, 2, 6, 21], dtype=np.int64)) == 3

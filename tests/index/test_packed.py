@@ -943,3 +943,17 @@ def test_merge_ranges_are_cut_over_all_sources(tmp_path: Path, monkeypatch) -> N
     assert sum(int(c.dfs.sum()) for c in merged) == total == sum(sizes)
     assert len(sizes) >= total // 500 - 1
     assert max(sizes) <= 500 + 3 * 12  # one range overshoots by at most a key's postings
+
+
+def test_decode_varints_can_stop_after_the_first_numbers():
+    """``count`` decodes only the first numbers (a term's documents and weights
+    without the positions behind them)."""
+    rng = random.Random(7)
+    for _ in range(300):
+        nums = [
+            rng.choice((rng.randrange(128), rng.randrange(2**40))) for _ in range(rng.randrange(61))
+        ]
+        cut = rng.randrange(70)
+        buf = np.frombuffer(b"".join(packed.varint(n) for n in nums), dtype=np.uint8)
+        assert packed.decode_varints(buf, cut).tolist() == nums[:cut]
+        assert packed.decode_varints(buf).tolist() == nums

@@ -140,6 +140,15 @@ def _recognise_texts(
     return out, keys
 
 
+def _keys_from(sent: dict[str, list[str]]) -> Callable[[str], list[str]]:
+    """A word's pinyin keys: as a worker sent them, else worked out here."""
+
+    def keys_of(word: str) -> list[str]:
+        return sent.get(word) or _pinyin_keys(word)
+
+    return keys_of
+
+
 def enrich(
     index_dir: str | os.PathLike[str] | None,
     recognise: Recogniser,
@@ -229,11 +238,7 @@ def enrich(
                             new_words.update(set(analysis.han_words))
                         number = int(fields.get("para", 0))
                         docs.append(_paragraph_doc(aid, number, text, analysis, ents))
-                    _merge_lexicon(
-                        state.lexicon,
-                        new_words.items(),
-                        lambda w, k=keys: k.get(w) or _pinyin_keys(w),
-                    )
+                    _merge_lexicon(state.lexicon, new_words.items(), _keys_from(keys))
                     writer.delete_by_term("aid", aid)
                     _add_group(writer, _article_doc(dict(meta), enriched=True), docs)
                     done_paragraphs += len(docs)

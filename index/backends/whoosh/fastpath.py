@@ -74,6 +74,7 @@ from .translate import CharPrefix, OpenPhrase
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 CHAR_CACHE = 64  # CharPrefix document arrays kept per view
+FOUND_CACHE = 4096  # terms whose numbers in each segment are kept per view
 DENSE = 16  # unions of more than 1/DENSE of all documents' postings summed over all of them
 SPARSE = 8  # restrict later subqueries to the matches so far when under 1/SPARSE of all
 CACHE_POSTINGS = 2_000_000  # decoded postings kept per searcher (about 16 MB); 0: none
@@ -123,6 +124,9 @@ class FastSearcher:
         self._cache: dict[tuple[int, str, bytes, bool], tuple] = {}
         self._leafprefixes: dict[tuple[str, str], tuple] = {}  # ... per segment, with infos
         self._cached = 0
+        self._ranks: tuple[np.ndarray, np.ndarray] | None = None  # parents, parent numbers
+        # (field, term) -> its term number in each segment's packed field (-1: absent)
+        self._found: dict[tuple[str, bytes], list[int]] = {}
 
     # -- public ----------------------------------------------------------------------
 
@@ -134,8 +138,23 @@ class FastSearcher:
         total = int(docs.size)
         articles = -1
         if parents is not None:
-            articles = count_groups(np.asarray(parents, dtype=np.int64), docs)
+            articles = self.count_articles(np.asarray(parents, dtype=np.int64), docs)
         return total, articles, top_hits(docs, scores, limit)
+
+    def count_articles(self, parents: np.ndarray, docs: np.ndarray) -> int:
+        """:func:`count_groups`; for many documents through each document's parent
+        number, worked out once per parents array (4 bytes a document: a gather
+        instead of a binary search per match, 0.2 against 1.5 ms for 100k matches)."""
+        if docs.size * 64 < self.n:
+            return count_groups(parents, docs)
+        if self._ranks is None or self._ranks[0] is not parents:
+            rank = np.searchsorted(parents, np.arange(self.n, dtype=np.int64), side="right") - 1
+            self._ranks = (parents, rank.astype(np.int32))
+        k = self._ranks[1][docs]
+        k = k[k >= 0]
+        if not k.size:
+            return 0
+        return int(np.count_nonzero(k[1:] != k[:-1]) + 1)
 
     def evaluate(self, q, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(docs, scores)``: the matching document numbers (index-wide, ascending,
@@ -174,14 +193,13 @@ class FastSearcher:
         else, such as a prefix with terms, whose expansion costs, counts as every
         document)."""
         cls = type(q)
-        reader = self.searcher.reader()
         try:
             if cls is Q.Term:
-                return reader.doc_frequency(q.fieldname, q.text)
+                return self._frequency(q.fieldname, q.text)
             if cls is Q.Phrase:
-                return min((reader.doc_frequency(q.fieldname, w) for w in q.words), default=0)
+                return min((self._frequency(q.fieldname, w) for w in q.words), default=0)
             if cls is OpenPhrase:
-                return min(reader.doc_frequency(q.fieldname, w) for w in q.words[:-1])
+                return min(self._frequency(q.fieldname, w) for w in q.words[:-1])
             if cls is Q.Or:
                 return sum(self.estimate(sub) for sub in q.subqueries)
             if cls is Q.And:
@@ -196,6 +214,20 @@ class FastSearcher:
         except Exception:
             pass
         return self.n
+
+    def _frequency(self, fieldname: str, text) -> int:
+        """The term's document frequency over the index (deleted documents included)."""
+        if fieldname in self.schema:
+            try:
+                btext = self.schema[fieldname].to_bytes(text)
+            except ValueError:
+                return 0
+            if self._where(fieldname, btext) is not None:
+                return sum(
+                    self._df(k, sub.reader(), fieldname, btext)
+                    for k, (sub, _off) in enumerate(self.leaves)
+                )
+        return self.searcher.reader().doc_frequency(fieldname, text)
 
     # -- nodes -----------------------------------------------------------------------
 
@@ -336,9 +368,10 @@ class FastSearcher:
             return self._empty()
         idl: list[np.ndarray] = []
         wl: list[np.ndarray] = []
+        where = self._where(fieldname, btext)
         for k, (sub, off) in enumerate(self.leaves):
             reader = sub.reader()
-            if (fieldname, btext) not in reader:
+            if where[k] < 0 if where is not None else (fieldname, btext) not in reader:
                 continue
             local = self._local(within, off, reader.doc_count_all())
             if local is not None and not local.size:
@@ -416,6 +449,25 @@ class FastSearcher:
             return self._keyword_prefix(q, within)
         return None
 
+    def _where(self, fieldname: str, btext: bytes) -> list[int] | None:
+        """The term's number in each segment's packed field (-1 where it is absent),
+        looked up once per view (a query asked each segment two or three times: is it
+        there, its frequency, its postings); ``None`` when a segment keeps the field in
+        Whoosh's format."""
+        key = (fieldname, btext)
+        hit = self._found.get(key)
+        if hit is None:
+            hit = []
+            for sub, _off in self.leaves:
+                field = _packed_field(sub.reader(), fieldname)
+                if field is None:
+                    return None
+                hit.append(field.find(btext))
+            if len(self._found) >= FOUND_CACHE:
+                self._found.pop(next(iter(self._found)))
+            self._found[key] = hit
+        return hit
+
     def _decoded(self, k: int, reader, fieldname: str, btext: bytes, format_, local, pos=False):
         """``(ids, weights, positions)`` of a term in segment ``k`` (``ids`` a fresh
         array; ``positions`` only with ``pos``, see :func:`_postings`). Long lists decoded
@@ -428,7 +480,12 @@ class FastSearcher:
             if positions is not None:
                 positions = tuple(a.astype(np.int64) for a in positions)
             return hit[0].astype(np.int64), hit[1], positions
-        ids, weights, positions = _postings(reader, fieldname, btext, format_, pos, local)
+        where = self._where(fieldname, btext)
+        if where is not None:
+            field = _packed_field(reader, fieldname)
+            ids, weights, positions = _packed_postings(field, where[k], pos)
+        else:
+            ids, weights, positions = _postings(reader, fieldname, btext, format_, pos, local)
         cost = _cost(ids, positions)
         whole = local is None or _packed_field(reader, fieldname) is not None
         if whole and ids.size >= CACHE_MIN and cost <= CACHE_POSTINGS:
@@ -449,7 +506,8 @@ class FastSearcher:
         """The decoded postings of every word of a phrase (positions too) and the live
         documents holding them all, intersected rarest first; postings blocks outside
         ``local`` (segment docnums, or ``None``) are skipped."""
-        order = sorted(range(len(btexts)), key=lambda i: reader.doc_frequency(fieldname, btexts[i]))
+        dfs = [self._df(seg, reader, fieldname, bt) for bt in btexts]
+        order = sorted(range(len(btexts)), key=dfs.__getitem__)
         lists: list = [None] * len(btexts)
         cand = None
         for i in order:
@@ -465,6 +523,21 @@ class FastSearcher:
                 break
             local = cand
         return lists, cand
+
+    def _in_segment(self, k: int, reader, fieldname: str, btexts: list[bytes]) -> bool:
+        """Whether segment ``k`` holds every one of the terms."""
+        for bt in btexts:
+            where = self._where(fieldname, bt)
+            if where[k] < 0 if where is not None else (fieldname, bt) not in reader:
+                return False
+        return True
+
+    def _df(self, k: int, reader, fieldname: str, btext: bytes) -> int:
+        """The term's document frequency in segment ``k``."""
+        where = self._where(fieldname, btext)
+        if where is None:
+            return reader.doc_frequency(fieldname, btext)
+        return _packed_field(reader, fieldname).df(where[k]) if where[k] >= 0 else 0
 
     def _phrase_words(self, q, words, least: int):
         """``(field, lengths, term bytes of words)`` for a phrase evaluated here (slop 1,
@@ -497,7 +570,7 @@ class FastSearcher:
         per_word: list[list[np.ndarray]] = [[] for _ in btexts]
         for seg, (sub, off) in enumerate(self.leaves):
             reader = sub.reader()
-            if any((fieldname, bt) not in reader for bt in btexts):
+            if not self._in_segment(seg, reader, fieldname, btexts):
                 continue
             count = reader.doc_count_all()
             local = self._local(within, off, count)
@@ -552,7 +625,7 @@ class FastSearcher:
         for seg, (sub, off) in enumerate(self.leaves):
             reader = sub.reader()
             pairs = per_leaf[seg]
-            if not pairs or any((fieldname, bt) not in reader for bt in btexts):
+            if not pairs or not self._in_segment(seg, reader, fieldname, btexts):
                 continue
             local = self._local(within, off, reader.doc_count_all())
             if local is not None and not local.size:

@@ -127,8 +127,9 @@ def encode_varints(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, sizes
 
 
-def decode_varints(buf: np.ndarray) -> np.ndarray:
-    """The numbers of a byte array of whole varints, as int64.
+def decode_varints(buf: np.ndarray, count: int | None = None) -> np.ndarray:
+    """The numbers of a byte array of whole varints, as int64 (the first ``count``
+    of them when given).
 
     Each number is built from its last byte (its highest seven bits) down: one pass
     for the one-byte numbers, then one more over the numbers still that long, for
@@ -138,8 +139,10 @@ def decode_varints(buf: np.ndarray) -> np.ndarray:
     if not buf.size:
         return np.zeros(0, dtype=np.int64)
     ends = np.flatnonzero(buf < 0x80)  # the last byte of each number
+    if count is not None:
+        ends = ends[:count]
     vals = buf[ends].astype(np.int64)
-    if ends.size == buf.size:
+    if ends.size and ends[-1] + 1 == ends.size:  # every number one byte long
         return vals
     counts = np.diff(ends, prepend=-1)
     k = 1
@@ -551,12 +554,15 @@ class PackedField:
 
     def find(self, btext: bytes) -> int:
         """The term's number, or -1."""
-        key = np.uint64(int.from_bytes(btext[:8].ljust(8, b"\0"), "big"))
+        k = int.from_bytes(btext[:8].ljust(8, b"\0"), "big")
+        key = np.uint64(k)
         keys = self.keys
-        lo = int(np.searchsorted(keys, key, "left"))
-        if lo >= self.n or keys[lo] != key:
+        lo = int(keys.searchsorted(key))
+        if lo >= self.n or int(keys[lo]) != k:
             return -1
-        if lo + 1 >= self.n or keys[lo + 1] != key:  # one term with this key
+        if lo + 1 >= self.n or int(keys[lo + 1]) != k:  # one term with this key
+            if len(btext) <= 8:  # the key holds it whole: only the length can differ
+                return lo if int(self.lens[lo]) == len(btext) else -1
             return lo if self.term(lo) == btext else -1
         # terms sharing the key: longer than 8 bytes, or ending in zero bytes
         hi = int(np.searchsorted(keys, key, "right"))
@@ -656,8 +662,12 @@ class PackedField:
         raw = self.raw(i)
         if raw.size <= SMALL:
             return self._split_py(raw.tobytes(), values)
-        nums = decode_varints(raw)
-        df = int(nums[0])
+        if values or not self.has_values:
+            nums = decode_varints(raw)
+            df = int(nums[0])
+        else:  # only the document and weight numbers, not the values behind them
+            df = self.df(i)
+            nums = decode_varints(raw, 1 + 2 * df)
         ids = np.cumsum(nums[1 : 1 + df])
         weights = self.weights[nums[1 + df : 1 + 2 * df]]
         if not values or not self.has_values:
