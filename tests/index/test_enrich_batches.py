@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from g60_reader.corpus.model import EntitySpan
 from g60_reader.index.backends.whoosh import enrich as enrich_module
 from g60_reader.index.backends.whoosh import store
@@ -95,20 +97,23 @@ def _places_module_level(text: str, folded: str) -> list[EntitySpan]:
 
 
 def _contents(index_dir: Path) -> tuple[list, bytes, dict]:
-    """Every document's stored fields (in document order), the pinyin table's bytes and
-    the writer's lexicon."""
+    """Every document's stored fields (by article and paragraph), the pinyin table's
+    bytes and the writer's lexicon."""
     from g60_reader.index.backends.whoosh.lexicon import PINYIN_NAME, load_lexicon
 
     ix = store.open_index(index_dir)
     with ix.searcher() as s:
         docs = [s.stored_fields(d) for d in s.reader().all_doc_ids()]
+    # the workers write their own segments: the same documents, in another order
+    docs.sort(key=lambda f: (f["aid"], f.get("para", 0)))
     return docs, (index_dir / PINYIN_NAME).read_bytes(), dict(load_lexicon(index_dir))
 
 
 def test_the_pool_builds_the_same_documents_and_lexicon_as_one_process(tmp_path, monkeypatch):
-    """The workers analyse, segment and build each paragraph's document and send the
-    pinyin keys of new words; the main process only writes: the index and the lexicon
-    are those of the in-process pass."""
+    """The workers recognise, segment and write each article's documents into their
+    own segments and send the pinyin keys of new words; the main process deletes the
+    old documents and commits: the documents, the lexicon and the searches are those
+    of the in-process pass."""
     from g60_reader.index.backends.whoosh.lexicon import LEXICON_NAME
 
     one = _build(tmp_path)  # the same files, indexed twice
@@ -125,6 +130,17 @@ def test_the_pool_builds_the_same_documents_and_lexicon_as_one_process(tmp_path,
     )
     assert table_pooled == table_one
     assert lex_pooled == lex_one and "嘉兴" in lex_one
+    for query in ("place:杭州", "金华科创", "jiaxing", "place:嘉兴 签约"):
+        a, b = WhooshBackend(one), WhooshBackend(pooled)
+        try:
+            ra, rb = a.search(query), b.search(query)
+            assert ra.total == rb.total > 0 and ra.articles == rb.articles
+            assert sorted(h.score for h in ra.hits) == pytest.approx(
+                sorted(h.score for h in rb.hits)
+            )
+        finally:
+            a.close()
+            b.close()
     assert (one / LEXICON_NAME).exists()
 
 

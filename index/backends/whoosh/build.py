@@ -155,7 +155,8 @@ def build_file(writer, index: int, path: str, digest: str, segment: bool = True)
 def _worker_main(
     wid: int, index_dir: str, jobs: mp.Queue, results: mp.Queue, parent: int | None = None
 ) -> None:
-    """Worker loop: ("file", i, path, digest) | ("flush",) | ("stop",).
+    """Worker loop: ("file", i, path, digest, segment) | ("apply", func, args) |
+    ("flush",) | ("stop",).
 
     ``parent`` is the indexer's pid as the indexer saw it: a worker still starting up
     when the indexer is killed would otherwise read its new parent (init) here and
@@ -179,10 +180,14 @@ def _worker_main(
                 continue
             if job[0] == "stop":
                 break
-            if job[0] == "file":
-                if writer is None:
-                    ix = storage.open_index(INDEX_NAME)
-                    writer = FastWriter(ix, pool_limit=WORKER_POOL_POSTINGS, _lk=False)
+            if job[0] in ("file", "apply") and writer is None:
+                ix = storage.open_index(INDEX_NAME)
+                writer = FastWriter(ix, pool_limit=WORKER_POOL_POSTINGS, _lk=False)
+            if (
+                job[0] == "apply"
+            ):  # ("apply", func, args): func(writer, *args), e.g. the entity pass
+                results.put(("applied", wid, job[1](writer, *job[2]), None))
+            elif job[0] == "file":
                 try:
                     res = build_file(writer, job[1], job[2], job[3], job[4])
                 except Exception as exc:
@@ -235,6 +240,23 @@ class _Workers:
                 dead = [p for p in self.procs if not p.is_alive()]
                 if dead:
                     raise RuntimeError("an indexing worker process died") from None
+
+    def flush(self, used: list[bool]) -> list:
+        """Close the segments of the workers ``used`` and return them (once every
+        result sent before is read)."""
+        segments = []
+        flushed = [w for w, u in enumerate(used) if u]
+        for w in flushed:
+            self.jobs[w].put(("flush",))
+        for _ in flushed:
+            msg = self.get()
+            while msg[0] != "segment":
+                if msg[0] == "error":
+                    raise RuntimeError(msg[1])
+                msg = self.get()
+            segments.append(msg[2])
+            analyzer.counters.update(msg[3])
+        return segments
 
     def stop(self) -> None:
         for q in self.jobs:
@@ -718,18 +740,7 @@ def _run_workers(state, jobs, doomed, nprocs, total, progress, on_paragraphs, ca
                 if on_paragraphs:
                     on_paragraphs(state.paragraphs)
             # close the workers' segments and commit them
-            segments = []
-            flushed = [w for w in range(nprocs) if used[w]]
-            for w in flushed:
-                workers.jobs[w].put(("flush",))
-            for _ in flushed:
-                msg = workers.get()
-                while msg[0] != "segment":
-                    if msg[0] == "error":
-                        raise RuntimeError(msg[1])
-                    msg = workers.get()
-                segments.append(msg[2])
-                analyzer.counters.update(msg[3])
+            segments = workers.flush(used)
             workers.load = [0] * nprocs
             _check_cancel(cancel)
             state.commit(writer, segments, final=not todo)

@@ -6,7 +6,6 @@ interrupted pass resumes.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
 import os
 import threading
 from collections import Counter
@@ -18,9 +17,9 @@ from g60_reader.index import analyzer
 from g60_reader.index.contract import UpdateReport
 from g60_reader.index.paths import resolve_index_dir
 
-from .build import Progress, _RunState, refresh_existing
+from .build import Progress, _RunState, _Workers, refresh_existing
 from .documents import _add_group, _article_doc, _paragraph_doc
-from .files import WriteLock, index_exists
+from .files import WriteLock, _cleanup_tmp, index_exists
 from .lexicon import (
     _merge_lexicon,
     _pinyin_keys,
@@ -28,10 +27,10 @@ from .lexicon import (
     _save_pinyin_table,
     load_lexicon,
 )
-from .lifecycle import _check_cancel, _ignore_sigint
+from .lifecycle import _check_cancel
 from .writer import _abandon, _commit_segments
 
-ENRICH_POOL_ARTICLES = 16  # fewer articles are enriched in-process (no pool start-up)
+ENRICH_POOL_ARTICLES = 16  # fewer articles are enriched in-process (no workers started)
 
 
 # The entity pass commits after about this many paragraphs. Each commit writes a
@@ -39,6 +38,11 @@ ENRICH_POOL_ARTICLES = 16  # fewer articles are enriched in-process (no pool sta
 # segments that the final commit had to merge through Whoosh's add_reader (100 s of
 # the pass), and saved the whole pinyin lexicon 25 times (41 s).
 ENRICH_BATCH_PARAGRAPHS = 25_000
+
+# With worker processes a batch is this many times ENRICH_BATCH_PARAGRAPHS per
+# worker: each commit adds a segment per worker, and the index's segments are what a
+# query walks (25k-paragraph batches left 8 segments at 100k paragraphs, 80 at 1M).
+WORKER_BATCHES = 2
 
 # Postings the pass's writer holds before spilling a sorted run: a batch's (about 175
 # a paragraph, ~90 bytes each) fit, so nothing is spilled and merged back. The 100k
@@ -79,11 +83,13 @@ def _valid_entities(text: str, spans: Iterable[EntitySpan]) -> list[EntitySpan]:
     return out
 
 
-def _batches(todo: list[str], batch_articles: int | None) -> Callable[..., list[tuple]]:
+def _batches(
+    todo: list[str], batch_articles: int | None, paragraphs_per_batch: int
+) -> Callable[..., list[tuple]]:
     """``cut(searcher)``: the next batch of ``todo``'s articles as ``(aid, meta,
     paragraph fields)``, each article read once (empty at the end):
     ``batch_articles`` articles, or by default as many as hold about
-    ``ENRICH_BATCH_PARAGRAPHS`` paragraphs."""
+    ``paragraphs_per_batch`` paragraphs."""
     pos = 0
 
     def cut(searcher) -> list[tuple]:
@@ -94,7 +100,7 @@ def _batches(todo: list[str], batch_articles: int | None) -> Callable[..., list[
             if batch_articles is not None:
                 if len(out) >= max(1, batch_articles):
                     break
-            elif paragraphs >= ENRICH_BATCH_PARAGRAPHS:
+            elif paragraphs >= paragraphs_per_batch:
                 break
             aid = todo[pos]
             pos += 1
@@ -113,17 +119,11 @@ _SENT_KEYS: set[str] = set()
 
 
 def _recognise_texts(
-    job: tuple[Recogniser, list[tuple[str, bool]]],
+    recognise: Recogniser, texts: list[tuple[str, bool]]
 ) -> tuple[list[tuple[str, list[EntitySpan], bytes | None]], dict[str, list[str]]]:
-    """Worker side of :func:`enrich`, one article: for each ``(text, needs jieba)``
-    paragraph, its folded text, its entities and, when the first pass left it
-    unsegmented, its jieba boundaries; with the pinyin keys of the Han words segmented
-    here that this process has not sent before.
-
-    The main process writes: it re-analyses each paragraph from these and makes its
-    posting items there. Sending finished documents instead (items pickled both ways)
-    cost more than making them: the 10k pass took 16.3-16.8 s against 14.9-15.2 s."""
-    recognise, texts = job
+    """For each ``(text, needs jieba)`` paragraph its folded text, its entities and,
+    when the first pass left it unsegmented, its jieba boundaries; with the pinyin keys
+    of the Han words segmented here that this process has not sent before."""
     out = []
     keys: dict[str, list[str]] = {}
     for text, needs_seg in texts:
@@ -138,6 +138,31 @@ def _recognise_texts(
                     _SENT_KEYS.add(tok)
         out.append((folded, _valid_entities(text, recognise(text, folded)), seg))
     return out, keys
+
+
+Enriched = tuple[str, int, list[tuple[str, int]], dict[str, list[str]]]
+
+
+def _enrich_article(writer, recognise: Recogniser, aid: str, meta: dict, paras: list) -> Enriched:
+    """One article's documents written to ``writer`` again, enriched: entities found,
+    jieba run where the first pass left it out, each paragraph re-analysed from its
+    stored text and boundaries. Runs in the build's worker processes (each writing its
+    own segment) or in the calling process. Returns the article's path, its number of
+    paragraphs, the counts of the Han words segmented only now and the pinyin keys of
+    those this process had not sent before."""
+    results, keys = _recognise_texts(
+        recognise, [(f.get("text", ""), not f.get("seg")) for f in paras]
+    )
+    docs = []
+    new_words: Counter[str] = Counter()
+    for fields, (folded, ents, seg) in zip(paras, results, strict=True):
+        analysis = analyzer.reanalyse_paragraph(folded, seg or fields.get("seg", b""))
+        if seg is not None:  # segmented only now: new lexicon words
+            new_words.update(set(analysis.han_words))
+        number = int(fields.get("para", 0))
+        docs.append(_paragraph_doc(aid, number, fields.get("text", ""), analysis, ents))
+    _add_group(writer, _article_doc(dict(meta), enriched=True), docs)
+    return meta.get("path", ""), len(docs), list(new_words.items()), keys
 
 
 def _keys_from(sent: dict[str, list[str]]) -> Callable[[str], list[str]]:
@@ -162,13 +187,14 @@ def enrich(
 ) -> int:
     """Add recognised entities to articles not yet enriched (or to ``article_ids``).
 
-    For each article, ``recognise(text, folded)`` runs on every body paragraph (in
-    ``procs`` worker processes when ``procs > 1`` and there are at least
-    ``ENRICH_POOL_ARTICLES`` articles: ``recognise`` must then be a module-level
-    function), together with jieba for paragraphs the lean first pass left unsegmented;
-    the article's documents are then rewritten from their stored fields and jieba
+    For each article, ``recognise(text, folded)`` runs on every body paragraph,
+    together with jieba for paragraphs the lean first pass left unsegmented; the
+    article's documents are then rewritten from their stored fields and jieba
     boundaries, with the entity keyword fields filled, the word bonus and ``words``
-    field added, the pinyin lexicon extended and the ``enriched`` flag set. Commits
+    field added, the pinyin lexicon extended and the ``enriched`` flag set. With
+    ``procs > 1`` and at least ``ENRICH_POOL_ARTICLES`` articles this happens in the
+    build's worker processes, each writing its own segments (``recognise`` must then
+    be a module-level function); this process deletes the old documents and commits. Commits
     after every ``ENRICH_BATCH_PARAGRAPHS`` paragraphs (or ``batch_articles`` articles,
     when given), so progress is durable and a re-run continues; returns
     the number of paragraphs enriched. Raises :class:`IndexBusy` / :class:`Cancelled`
@@ -177,14 +203,38 @@ def enrich(
     index_dir = resolve_index_dir(index_dir)
     if not index_exists(index_dir):
         return 0
-    done_paragraphs = 0
-    pool = None
     with WriteLock(index_dir) as lock:
         lock.acquire(wait=wait)
         state = _RunState(index_dir, None, {}, load_lexicon(index_dir), UpdateReport(), False)
         writer = state.writer(ENRICH_POOL_POSTINGS)
+        workers = None
         table_words = len(state.lexicon)  # words of the lexicon in the table on disk
         stale = False  # committed words missing from the table
+        done = done_paragraphs = 0
+
+        def absorb(out: Enriched) -> None:
+            """An article's outcome: the lexicon and the progress."""
+            nonlocal done, done_paragraphs
+            path, paragraphs, new_words, keys = out
+            _merge_lexicon(state.lexicon, new_words, _keys_from(keys))
+            done_paragraphs += paragraphs
+            done += 1
+            if progress:
+                progress(done, total, path)
+
+        def commit(segments: list, final: bool) -> None:
+            """Commit a batch: the old documents' deletions and the new documents
+            (in ``writer`` or in the workers' ``segments``), after the lexicon."""
+            nonlocal table_words, stale
+            _check_cancel(cancel)
+            table = final or len(state.lexicon) > table_words * TABLE_GROWTH
+            _save_lexicon(index_dir, state.lexicon, table=table)
+            _commit_segments(writer, segments, merge=final, drop=False)
+            if table:
+                table_words, stale = len(state.lexicon), False
+            else:
+                stale = True
+
         try:
             searcher = writer.searcher()
             if article_ids is None:
@@ -199,77 +249,62 @@ def enrich(
             total = len(todo)
             if progress:
                 progress(0, total, "")
+            per_batch = ENRICH_BATCH_PARAGRAPHS
             if procs > 1 and total >= ENRICH_POOL_ARTICLES:
-                pool = mp.get_context("spawn").Pool(
-                    procs, initializer=_ignore_sigint, initargs=(os.getpid(),)
-                )
-            done = 0
-            cut = _batches(todo, batch_articles)
-
-            def submit(batch: list[tuple]):
-                """Queue a batch's stored paragraphs for the recognisers (the pool
-                starts on them at once; without a pool, ``map`` is lazy)."""
-                jobs = [
-                    (recognise, [(f.get("text", ""), not f.get("seg")) for f in paras])
-                    for _aid, _meta, paras in batch
-                ]
-                if pool is not None:
-                    return batch, pool.imap(_recognise_texts, jobs, chunksize=4)
-                return batch, map(_recognise_texts, jobs)
-
-            # One batch is always queued ahead of the one being written, so the
-            # recognisers keep working while the main process commits (the 100k profile
-            # had them idle through every commit and every batch read).
-            first = cut(searcher)
-            ahead = submit(first) if first else None
-            while ahead is not None:
-                groups, found = ahead
-                following = cut(searcher)
-                ahead = submit(following) if following else None
-                for (aid, meta, paras), (results, keys) in zip(groups, found, strict=True):
-                    _check_cancel(cancel)
-                    docs = []
-                    new_words: Counter[str] = Counter()
-                    for fields, (folded, ents, seg) in zip(paras, results, strict=True):
-                        text = fields.get("text", "")
-                        stored = fields.get("seg", b"")
-                        analysis = analyzer.reanalyse_paragraph(folded, seg or stored)
-                        if seg is not None:  # segmented only now: new lexicon words
-                            new_words.update(set(analysis.han_words))
-                        number = int(fields.get("para", 0))
-                        docs.append(_paragraph_doc(aid, number, text, analysis, ents))
-                    _merge_lexicon(state.lexicon, new_words.items(), _keys_from(keys))
-                    writer.delete_by_term("aid", aid)
-                    _add_group(writer, _article_doc(dict(meta), enriched=True), docs)
-                    done_paragraphs += len(docs)
-                    done += 1
-                    if progress:
-                        progress(done, total, meta.get("path", ""))
-                if ahead is not None:
-                    _check_cancel(cancel)
-                    table = len(state.lexicon) > table_words * TABLE_GROWTH
-                    _save_lexicon(index_dir, state.lexicon, table=table)
-                    _commit_segments(writer, [], merge=False, drop=False)
-                    if table:
-                        table_words, stale = len(state.lexicon), False
-                    else:
-                        stale = True
+                workers = _Workers(index_dir, procs)
+                per_batch *= WORKER_BATCHES * procs
+            cut = _batches(todo, batch_articles, per_batch)
+            batch = cut(searcher)
+            if not batch:  # nothing to enrich: the final commit all the same (merges)
+                commit([], final=True)
+            while batch:
+                if workers is None:
+                    for aid, meta, paras in batch:
+                        _check_cancel(cancel)
+                        writer.delete_by_term("aid", aid)
+                        absorb(_enrich_article(writer, recognise, aid, meta, paras))
+                    following = cut(searcher)
+                    segments = []
+                else:
+                    # The workers write the new documents into their own segments
+                    # (the main process, which used to write them, was the pass's
+                    # bottleneck); the next batch is read meanwhile.
+                    used = [False] * procs
+                    load = [0] * procs
+                    for aid, meta, paras in batch:
+                        w = min(range(procs), key=load.__getitem__)
+                        job = (recognise, aid, meta, paras)
+                        workers.jobs[w].put(("apply", _enrich_article, job))
+                        load[w] += max(1, len(paras))
+                        used[w] = True
+                    following = cut(searcher)
+                    for _ in batch:
+                        _check_cancel(cancel)
+                        msg = workers.get()
+                        if msg[0] == "error":
+                            raise RuntimeError(msg[1])
+                        absorb(msg[2])
+                    for aid, _meta, _paras in batch:
+                        writer.delete_by_term("aid", aid)
+                    segments = workers.flush(used)
+                commit(segments, final=not following)
+                if following:
                     writer = state.writer(ENRICH_POOL_POSTINGS)
                     searcher = writer.searcher()
-            _check_cancel(cancel)
-            _save_lexicon(index_dir, state.lexicon)
-            stale = False
-            _commit_segments(writer, [], merge=True, drop=False)
+                batch = following
+            if workers is not None:
+                workers.stop()
+                workers = None
             refresh_existing(index_dir)
         except BaseException:
+            if workers is not None:
+                workers.kill()
+                _cleanup_tmp(index_dir)
             if stale:  # stopped between tables: the table of what was committed
                 with contextlib.suppress(Exception):
                     _save_pinyin_table(index_dir, load_lexicon(index_dir))
             raise
         finally:
-            if pool is not None:
-                pool.terminate()
-                pool.join()
             _abandon(writer)
     return done_paragraphs
 
