@@ -378,3 +378,50 @@ def test_large_merges_in_the_main_process_spill_and_commit(tmp_path, corpus, mon
     assert store.enrich(index_dir, _no_entities, batch_articles=1) == 5
     assert not list(index_dir.glob(f"{store.INDEX_NAME}.tmp*"))
     assert hits(index_dir, "长三角一体化") == {("a.txt", 2)}
+
+
+def _towns(text: str, folded: str) -> list:
+    from g60_reader.corpus.model import EntitySpan
+
+    return [
+        EntitySpan(k, k + 2, "place", text[k : k + 2])
+        for town in ("嘉兴", "杭州", "金华")
+        for k in [folded.find(town)]
+        if k >= 0
+    ]
+
+
+def test_term_statistics_of_packed_terms_across_segments(tmp_path, corpus):
+    """Whoosh's MultiReader shifts the statistics of a term held by one segment by
+    reading and writing its attributes (``_minid``), not its methods: the packed
+    term infos decode them on that read too. Found by the entity listing of an index
+    with several segments, which failed with an AttributeError."""
+    index_dir = tmp_path / "ix"
+    store.update(index_dir, [corpus], procs=1, batch_bytes=1)  # one segment per file
+    store.enrich(index_dir, _towns, batch_articles=1)
+    ix = store.open_index(index_dir)
+    assert len(ix._segments()) > 1
+    with ix.reader() as r:
+        for fieldname, text in (("body", "杭州"), ("body", "金华"), ("place", "金华")):
+            info = r.term_info(fieldname, text)
+            m = r.postings(fieldname, text)
+            ids = []
+            while m.is_active():
+                ids.append(m.id())
+                m.next()
+            assert ids and info.doc_frequency() == len(ids)
+            assert (info.min_id(), info.max_id()) == (ids[0], ids[-1])
+        assert {t for t, _i in r.iter_field("place")} == {
+            b"\xe5\x98\x89\xe5\x85\xb4",
+            "杭州".encode(),
+            "金华".encode(),
+        }
+    b = WhooshBackend(index_dir)
+    try:
+        assert {name for name, _n in b.top_entities("place", 10)["place"]} == {
+            "嘉兴",
+            "杭州",
+            "金华",
+        }
+    finally:
+        b.close()

@@ -1089,6 +1089,9 @@ class PackedMatcher(ListMatcher):
         )
 
 
+_LAZY_STATS = frozenset({"_weight", "_maxweight", "_minid", "_maxid"})
+
+
 class PackedTermInfo(TermInfo):
     """Whoosh's term statistics of a packed term: the document frequency from the
     dictionary, the rest (weight, maximum weight, first and last document) decoded from
@@ -1107,6 +1110,15 @@ class PackedTermInfo(TermInfo):
             field, i = self.packed
             ids, weights, _c, _v = field.postings(i)
             self.fill(ids, weights)
+
+    def __getattr__(self, name: str):
+        """Whoosh's own code reads the statistics as attributes too (``MultiReader``
+        shifts a term's ``_minid`` and ``_maxid`` by its segment's offset): they are
+        decoded on that first read as on a method's."""
+        if name in _LAZY_STATS and not self.__dict__.get("_done", True):
+            self._load()
+            return self.__dict__[name]
+        raise AttributeError(name)
 
     def fill(self, ids: np.ndarray, weights: np.ndarray) -> None:
         """The statistics from the term's postings, already decoded by the caller."""
