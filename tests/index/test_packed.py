@@ -8,8 +8,10 @@ files. Generated data comes from ``random.Random(seed)``."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
+import os
 import random
 import struct
 from pathlib import Path
@@ -957,3 +959,63 @@ def test_decode_varints_can_stop_after_the_first_numbers():
         buf = np.frombuffer(b"".join(packed.varint(n) for n in nums), dtype=np.uint8)
         assert packed.decode_varints(buf, cut).tolist() == nums[:cut]
         assert packed.decode_varints(buf).tolist() == nums
+
+
+# -- postings read with pread, the dictionary through the map ---------------------------
+
+
+def test_file_postings_are_read_not_mapped(pkd: PackedFile) -> None:
+    """A file's postings, offsets and dfs come from ``pread`` (the kernel maps a whole
+    large folio into the reader for one byte read through the map), and are the bytes
+    the in-memory path (same file, given as bytes) reads."""
+    assert pkd.path is not None
+    content = Path(pkd.path).read_bytes()
+    mem = PackedFile(data=content, name="same.pkd")
+    for name in ("body", "title"):
+        f, g = pkd.field(name), mem.field(name)
+        assert f.fd is not None and g.fd is None
+        for i in range(f.n):
+            raw = f.raw(i)
+            assert not np.shares_memory(raw, f.buf)
+            assert raw.tobytes() == g.raw(i).tobytes()
+            assert f.df(i) == g.df(i)
+            for values in (False, True):
+                for x, y in zip(f.postings(i, values), g.postings(i, values), strict=True):
+                    assert (x is None and y is None) or np.array_equal(x, y)
+        every = np.arange(f.n)
+        assert f.dfs_of(every).tolist() == g.dfs_of(every).tolist()  # through the map
+        few = every[: packed.FEW_TERMS]
+        assert f.dfs_of(few).tolist() == g.dfs_of(few).tolist()  # one by one
+        for lo, hi in [(0, f.n), (1, f.n // 2), (f.n // 3, f.n // 3)]:
+            for x, y in zip(f.bulk(lo, hi), g.bulk(lo, hi), strict=True):
+                assert np.array_equal(x, y), (name, lo, hi)
+
+
+def test_fields_keep_their_file_open_after_close(tmp_path: Path, data) -> None:
+    """A field still in use when its file is closed (a query running while the
+    searcher is refreshed) keeps reading the same file; the descriptor closes with
+    the last field, so a number the process reuses is never read by mistake."""
+    path = tmp_path / "seg.pkd"
+    write(path, [("body", data["body"])])
+    pf = PackedFile(str(path))
+    field = pf.field("body")
+    before = [field.raw(i).tobytes() for i in range(field.n)]
+    fd = field.fd.fd
+    pf.close()
+    assert [field.raw(i).tobytes() for i in range(field.n)] == before
+    os.fstat(fd)  # still open
+    del field, pf
+    gc.collect()
+    with pytest.raises(OSError):
+        os.fstat(fd)
+
+
+def test_a_file_cut_short_after_opening_is_an_error_not_garbage(tmp_path: Path, data) -> None:
+    path = tmp_path / "seg.pkd"
+    write(path, [("body", data["body"])])
+    field = PackedFile(str(path)).field("body")
+    last = field.n - 1
+    start, _end = field._span(last)  # known (cached): the read below is of the postings
+    os.truncate(path, start + 1)
+    with pytest.raises(ValueError, match="cut short"):
+        field.raw(last)
