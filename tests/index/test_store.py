@@ -425,3 +425,27 @@ def test_term_statistics_of_packed_terms_across_segments(tmp_path, corpus):
         }
     finally:
         b.close()
+
+
+def test_the_article_metadata_cache_is_bounded_and_the_listing_keeps_none(
+    tmp_path, corpus, monkeypatch
+):
+    """At 1M paragraphs the listing (every article, the reader's empty query) left all
+    125k metadata dictionaries in the searcher's cache: 325 MB for as long as the index
+    was open. Hits and pages still reuse what they read."""
+    from g60_reader.index.backends.whoosh import search as search_mod
+
+    store.update(tmp_path / "ix", [corpus])
+    backend = WhooshBackend(tmp_path / "ix")
+    try:
+        listed = backend.list_articles()
+        assert len(listed) == len(ARTICLES) > 2
+        view = backend._view()
+        assert len(view._meta) == 0
+        monkeypatch.setattr(search_mod, "META_CACHE", 2)
+        for parent in view.parents:
+            assert view.meta(parent) == view.searcher.stored_fields(parent)["meta"]
+        assert list(view._meta) == list(view.parents)[-2:]  # the last two read
+        assert [a.article_id for a in backend.list_articles()] == [a.article_id for a in listed]
+    finally:
+        backend.close()
