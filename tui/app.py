@@ -637,6 +637,9 @@ class G60App(WorkbenchMixin, PanelsMixin, NarrowingMixin, App[None]):
     @on(OptionList.OptionHighlighted, "#results")
     def _result_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         results = self.results
+        if results is not None and results.result is None:  # the listing: more rows
+            self.results_list.reveal(event.option_index)
+            return
         if results is None or not results.has_more or self._page_loading:
             return
         if event.option_index >= len(results.hits) - 5 and self.backend is not None:
@@ -699,6 +702,7 @@ class G60App(WorkbenchMixin, PanelsMixin, NarrowingMixin, App[None]):
         if results is None or self.backend is None or not 0 <= row < results.rows():
             return
         self._article_seq += 1
+        self.results_list.reveal(row)
         if self.results_list.highlighted != row:
             self.results_list.highlighted = row
         if results.query.strip():

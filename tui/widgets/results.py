@@ -219,8 +219,15 @@ class ResultsHeader(Static):
         self.update(Text(message, style="dim"))
 
 
+LISTING_ROWS = 500  # rows of the article listing given options at a time
+
+
 class ResultsList(OptionList):
-    """One option per row of a :class:`ResultSet`; suggestions follow when nothing matched."""
+    """One option per row of a :class:`ResultSet`; suggestions follow when nothing matched.
+
+    The listing of every article (the empty query) gets its options ``LISTING_ROWS`` at a
+    time, as the cursor nears the last one given (or a row further down is asked for):
+    at 1M paragraphs an option for each of its 125k articles held about 200 MB."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"results--reprints"}
 
@@ -231,6 +238,7 @@ class ResultsList(OptionList):
         self._style = ("written", True)
         self._width = 0
         self._seen_width = 0
+        self._listed = 0  # rows of the listing given options so far
 
     class WidthChanged(Message):
         """The list (and so its column) changed width: what sits above it may refit."""
@@ -248,13 +256,42 @@ class ResultsList(OptionList):
         width = self.scrollable_content_region.width
         return max(10, width - 1) if width else 40
 
-    def _prompts(self, results: ResultSet, script: str, highlight: bool) -> list[Option]:
+    def _listing_options(self, results: ResultSet, start: int, stop: int) -> list[Option]:
+        script, width = self._style[0], self.text_width
+        self._listed = stop
+        return [
+            Option(article_prompt(summary, script, width), id=f"row-{index}")
+            for index, summary in enumerate(results.articles[start:stop], start)
+        ]
+
+    def reveal(self, row: int) -> None:
+        """Give the listing's options down to ``row`` and a page beyond (nothing to do
+        for hits, whose pages the app loads)."""
+        results = self.results
+        if results is None or results.result is not None or row < self._listed - 5:
+            return
+        stop = min(len(results.articles), (row // LISTING_ROWS + 2) * LISTING_ROWS)
+        if stop > self._listed:
+            self.add_options(self._listing_options(results, self._listed, stop))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        results = self.results
+        listing = results is not None and results.result is None and self._listed > 0
+        if listing and new_value >= self.max_scroll_y - self.size.height:  # near the end
+            self.reveal(self._listed - 1)
+
+    def action_last(self) -> None:
+        if self.results is not None and self.results.result is None:
+            self.reveal(len(self.results.articles) - 1)  # asked for: the whole listing
+        super().action_last()
+
+    def _prompts(
+        self, results: ResultSet, script: str, highlight: bool, upto: int = LISTING_ROWS
+    ) -> list[Option]:
         width = self.text_width
         if results.result is None:
-            return [
-                Option(article_prompt(summary, script, width), id=f"row-{index}")
-                for index, summary in enumerate(results.articles)
-            ]
+            return self._listing_options(results, 0, min(len(results.articles), upto))
         return [
             Option(self._hit_prompt(hit, script, highlight, width), id=f"row-{index}")
             for index, hit in enumerate(results.hits)
@@ -278,7 +315,9 @@ class ResultsList(OptionList):
         self.results = results
         self._style = (script, highlight)
         self._width = self.text_width
-        options = self._prompts(results, script, highlight)
+        # the listing's rows given so far stay given when only the styling changed
+        upto = max(LISTING_ROWS, self._listed if same else 0, (keep or 0) + 1)
+        options = self._prompts(results, script, highlight, upto)
         self.suggestions = []
         if results.result is not None and results.result.total == 0:
             self.suggestions = list(results.result.suggestions)
