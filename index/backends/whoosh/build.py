@@ -112,9 +112,7 @@ class FileOutcome:
     words: dict[str, list] = field(default_factory=dict)  # word -> [df, keys]
 
 
-def build_file(
-    writer, index: int, path: str, digest: str, segment: bool = True, src: str | None = None
-) -> FileOutcome:
+def build_file(writer, index: int, path: str, digest: str, segment: bool, src: str) -> FileOutcome:
     """Read, analyse and add one file's articles to ``writer`` (``segment``: run jieba now,
     see :func:`update`). An article whose text this writer has already added (an exact
     duplicate: a mirror in the same batch) is written as a copy, without paragraphs.
@@ -123,8 +121,6 @@ def build_file(
     one ``lstat`` per path component, was 4% of a build in a sampling profile)."""
     from g60_reader.corpus.readers import read_file
 
-    if src is None:
-        src = _src_of(path)
     out = FileOutcome(index, path, src, digest)
     t0 = time.perf_counter()
     try:
