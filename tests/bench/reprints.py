@@ -58,6 +58,7 @@ from pathlib import Path
 
 from g60_reader.corpus.fold import to_traditional
 from g60_reader.index.reprints import Params, StoryClusters, StoryDoc
+from tests.bench.run import _maxrss_mb  # the process's own peak, not a parent's
 
 # -- base text ---------------------------------------------------------------------------
 
@@ -773,10 +774,6 @@ def tune(size: int = 2000) -> list[tuple[Params, Scores]]:
 def _rss_mb() -> float:
     with open("/proc/self/statm") as fh:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-
-
-def _maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def speed_corpus(size: int, seed: int = 60) -> Path:
