@@ -194,3 +194,49 @@ def _pinyin_of(word: str) -> str:
     from g60_reader.index import pinyin
 
     return next(k for k in pinyin.keys(word) if len(k) > 2)
+
+
+_MANY_CALLS: list[int] = []
+
+
+def _places_in_batches(text: str, folded: str) -> list[EntitySpan]:
+    raise AssertionError("the pass should hand paragraphs over together")
+
+
+def _many_places(texts: list[str], folds: list[str]) -> list[list[EntitySpan]]:
+    _MANY_CALLS.append(len(texts))
+    return [_places(t, f) for t, f in zip(texts, folds, strict=True)]
+
+
+_places_in_batches.many = _many_places  # type: ignore[attr-defined]
+
+
+def test_the_pass_hands_a_job_of_articles_to_a_batch_recogniser(tmp_path, monkeypatch):
+    """A recogniser with a ``many`` form gets the paragraphs of several articles at once
+    (LAC tags them in batches), in jobs of about ENRICH_JOB_PARAGRAPHS_IN_PROCESS
+    paragraphs, never cutting an article; the index is the one a per-paragraph pass
+    builds, with workers too."""
+    index_dir = _build(tmp_path)
+    monkeypatch.setattr(enrich_module, "ENRICH_JOB_PARAGRAPHS_IN_PROCESS", 7)
+    _MANY_CALLS.clear()
+    assert store.enrich(index_dir, _places_in_batches) == 3 * len(ARTICLES)
+    # 12 articles of 3 paragraphs in jobs of at least 7: three articles (9) per call
+    assert _MANY_CALLS == [9, 9, 9, 9]
+    _check(index_dir, 3 * len(ARTICLES))
+
+    plain = tmp_path / "plain"
+    store.update(plain, [tmp_path / "corpus"], segment=False)
+    store.enrich(plain, _places_module_level)
+    pooled = tmp_path / "pooled"
+    store.update(pooled, [tmp_path / "corpus"], segment=False)
+    monkeypatch.setattr(enrich_module, "ENRICH_POOL_ARTICLES", 2)
+    monkeypatch.setattr(enrich_module, "ENRICH_JOB_PARAGRAPHS", 4)
+    assert store.enrich(pooled, _places_in_batches, procs=2) == 3 * len(ARTICLES)
+    assert _contents(index_dir)[0] == _contents(plain)[0] == _contents(pooled)[0]
+
+
+def test_jobs_hold_whole_articles() -> None:
+    articles = [(f"a{i}", {}, [{}] * n) for i, n in enumerate([3, 1, 5, 0, 2, 9])]
+    jobs = enrich_module._jobs(articles, 4)
+    assert [[a[0] for a in job] for job in jobs] == [["a0", "a1"], ["a2"], ["a3", "a4", "a5"]]
+    assert enrich_module._jobs([], 4) == []
