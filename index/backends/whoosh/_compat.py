@@ -108,6 +108,9 @@ HELPED = (
     "_read_data",
     "_buf",
     "_perdoc",
+    "_colwriters",
+    "_child",
+    "_compress",
 )
 
 
@@ -127,6 +130,20 @@ check_version()
 # -- the segment format ------------------------------------------------------------------
 
 TERMINFO_HEAD: struct.Struct = W3TermInfo._struct  # the fixed part of a term info
+
+
+def set_stored_compressor(perdoc, compress) -> bool:
+    """Compress each document's stored fields with ``compress(data, level)`` instead of
+    ``zlib.compress``: Whoosh's ``_stored`` column is a ``PickleColumn`` around a
+    ``CompressedBytesColumn`` whose writer calls ``self._compress(v, level)``; its reader
+    calls ``zlib.decompress``. False (Whoosh's own compressor kept) when the column is
+    not made that way."""
+    writer = getattr(perdoc, "_colwriters", {}).get("_stored")
+    child = getattr(writer, "_child", None)
+    if child is None or not callable(getattr(child, "_compress", None)):
+        return False
+    child._compress = compress
+    return True
 
 
 def codec_limits(codec) -> tuple[int, int, int]:
