@@ -32,7 +32,10 @@ def _paragraph_doc(
     text: str,
     analysis: ParagraphAnalysis,
     entities: list[EntitySpan] | None,
+    folded: str | None = None,
 ) -> dict:
+    """A paragraph's document; ``folded`` is its folded text when known (a text that
+    folding left unchanged needs no stored normal form, and is not normalised twice)."""
     doc: dict = {
         "kind": "p",
         "aid": aid,
@@ -42,7 +45,7 @@ def _paragraph_doc(
         "seg": analysis.seg,
         "enriched": "1" if entities is not None else "0",
     }
-    if analysis.norm != analyzer.normalise(text):
+    if folded != text and analysis.norm != analyzer.normalise(text):
         # folding changed the text (Traditional script): the folded form is stored, so
         # that highlighting a hit does not run OpenCC again (24 µs a hit)
         doc["norm"] = analysis.norm
@@ -65,8 +68,9 @@ def _paragraph_docs(article: Article, segment: bool, words: Counter[str]) -> lis
     (once per paragraph) into ``words`` for the pinyin lexicon."""
     docs = []
     for para in article.paragraphs:
-        analysis = analyzer.analyse_paragraph(para.folded or fold(para.text), segment)
-        docs.append(_paragraph_doc(article.id, para.number, para.text, analysis, None))
+        folded = para.folded or fold(para.text)
+        analysis = analyzer.analyse_paragraph(folded, segment)
+        docs.append(_paragraph_doc(article.id, para.number, para.text, analysis, None, folded))
         words.update(set(analysis.han_words))
     return docs
 

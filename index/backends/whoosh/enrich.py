@@ -177,7 +177,7 @@ def _enrich_articles(writer, recognise: Recogniser, articles: list[tuple]) -> Jo
                 new_words.update(set(analysis.han_words))
             number = int(fields.get("para", 0))
             text = fields.get("text", "")
-            docs.append(_paragraph_doc(aid, number, text, analysis, ents))
+            docs.append(_paragraph_doc(aid, number, text, analysis, ents, folded))
         pos += len(paras)
         _add_group(writer, _article_doc(dict(meta), enriched=True), docs)
         outcomes.append((meta.get("path", ""), len(docs), list(new_words.items())))
