@@ -273,8 +273,8 @@ def test_spilled_runs_give_the_same_segment(tmp_path, monkeypatch):
     original = store._TermPool.__init__
     saved: list[int] = []
 
-    def tiny(self, tempdir, limit=store.POOL_POSTINGS):
-        original(self, tempdir, limit=7)
+    def tiny(self, tempdir, limit=store.POOL_POSTINGS, **kw):
+        original(self, tempdir, limit=7, **kw)
         real_save = self.save
 
         def save():
@@ -298,9 +298,9 @@ def test_in_process_writers_keep_the_small_pool(tmp_path, monkeypatch):
     limits: list[int] = []
     original = store._TermPool.__init__
 
-    def record(self, tempdir, limit=store.POOL_POSTINGS):
+    def record(self, tempdir, limit=store.POOL_POSTINGS, **kw):
         limits.append(limit)
-        original(self, tempdir, limit=limit)
+        original(self, tempdir, limit=limit, **kw)
 
     monkeypatch.setattr(store._TermPool, "__init__", record)
     corpus = _corpus(tmp_path / "corpus")

@@ -369,8 +369,8 @@ def test_large_merges_in_the_main_process_spill_and_commit(tmp_path, corpus, mon
     main process) commits and cleans up its spill directory."""
     original = store._TermPool.__init__
 
-    def tiny(self, tempdir, limit=2_000_000):
-        original(self, tempdir, limit=5)
+    def tiny(self, tempdir, limit=2_000_000, **kw):
+        original(self, tempdir, limit=5, **kw)
 
     index_dir = tmp_path / "ix"
     store.update(index_dir, [corpus], procs=1, batch_bytes=1)

@@ -457,6 +457,67 @@ def chunks_from_lists(
         yield _lists_chunk(names, dfs, flat_all, has_values)
 
 
+def chunks_from_columns(
+    keys: list[bytes],
+    tids: np.ndarray,
+    docs: np.ndarray,
+    weights: np.ndarray,
+    values: list[bytes],
+    has_values: bool,
+) -> Iterator[FieldArrays]:
+    """:class:`FieldArrays` from postings in the order they were added: ``keys[t]`` is
+    term number ``t``; per posting its term number, document, weight and value bytes.
+    Grouped by term in term order (postings of a term keep their order, documents
+    ascending), in the chunks :func:`chunks_from_lists` would make of the same terms."""
+    n = len(keys)
+    if not n:
+        return
+    order = np.fromiter(sorted(range(n), key=keys.__getitem__), np.int64, n)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    post_rank = rank[tids]
+    perm = np.argsort(post_rank, kind="stable")
+    ids = docs[perm]
+    dfs = np.bincount(post_rank, minlength=n).astype(np.int64)
+    ends = np.cumsum(dfs)
+    step = np.diff(ids) <= 0
+    step[ends[:-1] - 1] = False  # a term's first posting starts over
+    if step.any():  # documents not added in order (never from our writer): sort them
+        perm = np.lexsort((docs, post_rank))
+        ids = docs[perm]
+        step = np.diff(ids) <= 0
+        step[ends[:-1] - 1] = False
+        if step.any():
+            raise ValueError("a document twice in one term's postings")
+    w = weights[perm].astype(np.float32, copy=False)
+    if has_values:
+        lens = np.fromiter(map(len, values), np.int64, len(values))
+        blob = np.frombuffer(b"".join(values), dtype=np.uint8)
+        vstart = np.cumsum(lens) - lens
+        vlens = lens[perm]
+        vbytes = blob[np.repeat(vstart[perm], vlens) + _group_offsets(vlens)]
+    else:
+        vlens = np.zeros(ids.size, dtype=np.int64)
+        vbytes = np.zeros(0, dtype=np.uint8)
+    voffs = np.zeros(ids.size + 1, dtype=np.int64)
+    np.cumsum(vlens, out=voffs[1:])
+    names = [keys[t] for t in order.tolist()]
+    t0 = p0 = 0
+    while t0 < n:
+        # up to and with the term whose postings reach CHUNK_POSTINGS (as the lists do)
+        t1 = min(int(np.searchsorted(ends, p0 + CHUNK_POSTINGS, side="left")) + 1, n)
+        p1 = int(ends[t1 - 1])
+        yield FieldArrays(
+            names[t0:t1],
+            dfs[t0:t1],
+            ids[p0:p1],
+            w[p0:p1],
+            vlens[p0:p1],
+            vbytes[int(voffs[p0]) : int(voffs[p1])],
+        )
+        t0, p0 = t1, p1
+
+
 def _lists_chunk(names, dfs, flat, has_values: bool) -> FieldArrays:
     ids = np.fromiter(flat[0::3], np.int64, len(flat) // 3)
     weights = np.fromiter(flat[1::3], np.float32, len(flat) // 3)

@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import threading
 import time
+from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -29,7 +30,15 @@ from g60_reader.index import analyzer
 
 from . import _compat
 from .files import _write_manifest
-from .packed import MixedTermsReader, PackedFile, chunks_from_lists, has_values, merge_fields
+from .packed import (
+    MixedTermsReader,
+    PackedFile,
+    chunks_from_columns,
+    chunks_from_lists,
+    has_values,
+    is_packed,
+    merge_fields,
+)
 from .schema import Analyzed, G60Codec, MergedTerms
 
 # Postings a writer holds in memory before spilling a sorted run to disk. Workers keep
@@ -104,20 +113,101 @@ class _CachedLengths:
         self.pdr.close()
 
 
+class _Columns:
+    """One packed field's postings in the order they arrive (documents ascending): per
+    posting its term number, weight and value bytes in flat arrays, per document its
+    number and count; grouped by term only when the segment is written
+    (:func:`~.packed.chunks_from_columns`: one stable argsort).
+
+    A list per term (the pool's other fields) costs a tuple and a list extension per
+    posting in millions of small lists scattered over memory, and then a pass over
+    every list to lay them end to end; here each document's postings are looked up and
+    appended by C loops (``zip``, ``map``, ``array.extend``).
+    """
+
+    __slots__ = ("counts", "docnums", "ids", "keys", "tids", "values", "weights")
+
+    def __init__(self) -> None:
+        self.ids: dict[bytes, int] = {}  # term bytes -> term number
+        self.keys: list[bytes] = []  # term number -> term bytes
+        self.tids = array("q")
+        self.weights = array("d")
+        self.values: list[bytes] = []
+        self.docnums: list[int] = []
+        self.counts: list[int] = []
+
+    def add(self, docnum: int, items) -> int:
+        """A document's ``(term bytes, freq, weight, value bytes)`` items; returns the
+        field length (the sum of the frequencies)."""
+        tbs, freqs, weights, values = zip(*items, strict=True)
+        get = self.ids.get
+        found: list = list(map(get, tbs))
+        if None in found:
+            ids = self.ids
+            keys = self.keys
+            for i, t in enumerate(found):
+                if t is None:
+                    key = tbs[i]
+                    t = ids.get(key)
+                    if t is None:
+                        t = ids[key] = len(keys)
+                        keys.append(key)
+                    found[i] = t
+        self.tids.extend(found)
+        self.weights.extend(weights)
+        self.values.extend(values)
+        self.docnums.append(docnum)
+        self.counts.append(len(found))
+        return sum(freqs)
+
+    def __len__(self) -> int:
+        return len(self.tids)
+
+    def _docs(self) -> np.ndarray:
+        return np.repeat(
+            np.asarray(self.docnums, dtype=np.int64), np.asarray(self.counts, dtype=np.int64)
+        )
+
+    def chunks(self, has_values: bool) -> Iterator:
+        """The field's :class:`~.packed.FieldArrays`, in term order."""
+        return chunks_from_columns(
+            self.keys,
+            np.frombuffer(self.tids, dtype=np.int64) if len(self.tids) else np.zeros(0, np.int64),
+            self._docs(),
+            np.frombuffer(self.weights, dtype=np.float64) if len(self.weights) else np.zeros(0),
+            self.values,
+            has_values,
+        )
+
+    def groups(self) -> list[tuple[bytes, list]]:
+        """``(btext, [docnum, weight, vbytes, ...])`` in term order (for a sorted run)."""
+        flats: list[list] = [[] for _ in self.keys]
+        docs = self._docs().tolist()
+        for tid, doc, weight, value in zip(self.tids, docs, self.weights, self.values, strict=True):
+            flats[tid] += (doc, weight, value)
+        return sorted(zip(self.keys, flats, strict=True), key=_first)
+
+
 class _TermPool:
     """Postings grouped by field and term while documents are added.
 
     Replaces Whoosh's pool, which makes a tuple per posting, pickles each one to a run
     file and sorts them all: here a posting is three list appends under its term (one
     dictionary per field, keyed by the term's bytes), only the distinct terms are
-    sorted, and the field writer receives each term's postings at once. When ``limit``
-    postings are held, the groups are written to a sorted run (marshal) and merged at
-    the end; documents are added in increasing order, so later runs simply extend a
-    term's postings.
+    sorted, and the field writer receives each term's postings at once. The packed
+    text fields (``columnar``: field name -> whether its postings carry values), which
+    hold nearly all the postings, keep theirs in flat arrays instead (:class:`_Columns`).
+    When ``limit`` postings are held, the groups are written to a sorted run (marshal)
+    and merged at the end; documents are added in increasing order, so later runs
+    simply extend a term's postings.
     """
 
-    def __init__(self, tempdir: str, limit: int = POOL_POSTINGS) -> None:
+    def __init__(
+        self, tempdir: str, limit: int = POOL_POSTINGS, columnar: dict[str, bool] | None = None
+    ) -> None:
         self.fields: dict[str, dict[bytes, list]] = {}
+        self.columns: dict[str, _Columns] = {}
+        self.columnar = dict(columnar or {})
         self.count = 0
         self.runs: list[str] = []
         self.fieldnames: set[str] = set()
@@ -131,21 +221,37 @@ class _TermPool:
             self.fieldnames.add(fieldname)
         return terms
 
+    def _field_columns(self, fieldname: str) -> _Columns:
+        cols = self.columns.get(fieldname)
+        if cols is None:
+            cols = self.columns[fieldname] = _Columns()
+            self.fieldnames.add(fieldname)
+        return cols
+
     def add(self, item: tuple) -> None:
         """One posting ``(fieldname, btext, docnum, weight, vbytes)`` (Whoosh's API)."""
         fieldname, btext, docnum, weight, vbytes = item
-        terms = self._field_terms(fieldname)
-        flat = terms.get(btext)
-        if flat is None:
-            terms[btext] = [docnum, weight, vbytes or b""]
+        if fieldname in self.columnar:
+            self._field_columns(fieldname).add(docnum, ((btext, 0, weight, vbytes or b""),))
         else:
-            flat += (docnum, weight, vbytes or b"")
+            terms = self._field_terms(fieldname)
+            flat = terms.get(btext)
+            if flat is None:
+                terms[btext] = [docnum, weight, vbytes or b""]
+            else:
+                flat += (docnum, weight, vbytes or b"")
         self.count += 1
         if self.count >= self.limit:
             self.save()
 
     def add_items(self, fieldname: str, docnum: int, items) -> int:
         """All postings of one field of one document; returns the field length."""
+        if fieldname in self.columnar:
+            length = self._field_columns(fieldname).add(docnum, items) if items else 0
+            self.count += len(items)
+            if self.count >= self.limit:
+                self.save()
+            return length
         terms = self.fields.get(fieldname)
         if terms is None:
             terms = self._field_terms(fieldname)
@@ -167,15 +273,21 @@ class _TermPool:
         # sorting the items beats sorting the keys and looking each one up again
         # (the lookups miss the cache in a dictionary of millions of terms)
         out = [
-            (fieldname, sorted(self.fields[fieldname].items(), key=_first))
-            for fieldname in sorted(self.fields)
+            (
+                fieldname,
+                self.columns[fieldname].groups()
+                if fieldname in self.columns
+                else sorted(self.fields[fieldname].items(), key=_first),
+            )
+            for fieldname in sorted(set(self.fields) | set(self.columns))
         ]
         self.fields = {}
+        self.columns = {}
         self.count = 0
         return out
 
     def save(self) -> None:
-        if not self.fields:
+        if not self.fields and not self.columns:
             return
         os.makedirs(self.tempdir, exist_ok=True)
         fd, path = tempfile.mkstemp(suffix=".run", dir=self.tempdir)
@@ -198,15 +310,28 @@ class _TermPool:
             with contextlib.suppress(OSError):
                 os.remove(path)
 
-    def iter_fields(self) -> Iterator[tuple[str, Iterable[tuple[bytes, list]]]]:
+    def iter_fields(self) -> Iterator[tuple[str, Iterable[tuple[bytes, list]] | MergedTerms]]:
         """``(fieldname, terms)`` in field order; ``terms`` yields ``(btext, [docnum,
         weight, vbytes, ...])`` in term order (each must be consumed before the next
-        field is asked for)."""
-        current = self._sorted()
+        field is asked for), or is a :class:`MergedTerms` of arrays for a columnar
+        field that never spilled."""
         if not self.runs:
-            for fieldname, groups in current:
-                yield fieldname, groups
+            names = sorted(set(self.fields) | set(self.columns))
+            for fieldname in names:
+                cols = self.columns.pop(fieldname, None)
+                if cols is not None:
+                    yield fieldname, MergedTerms(cols.chunks(self.columnar[fieldname]))
+                else:
+                    yield fieldname, sorted(self.fields.pop(fieldname).items(), key=_first)
+            self.fields = {}
+            self.columns = {}
+            self.count = 0
             return
+        yield from self._merged_runs()
+
+    def _merged_runs(self) -> Iterator[tuple[str, Iterator[tuple[bytes, list]]]]:
+        """Every field as lists, the sorted runs merged with what is held now."""
+        current = self._sorted()
         runs, self.runs = self.runs, []
         sources = [_RunFields(self._read(p)) for p in runs]
         sources.append(_RunFields(iter(current)))
@@ -215,8 +340,11 @@ class _TermPool:
             yield fieldname, _merge_terms([src.terms(fieldname) for src in sources])
 
     def iter_terms(self) -> Iterator[tuple[str, bytes, list]]:
-        """``(fieldname, btext, [docnum, weight, vbytes, ...])`` in term order."""
-        for fieldname, terms in self.iter_fields():
+        """``(fieldname, btext, [docnum, weight, vbytes, ...])`` in term order, every
+        field as lists (Whoosh's interface; the segment writer uses ``iter_fields``)."""
+        fields: Iterable[tuple[str, Iterable[tuple[bytes, list]]]]
+        fields = self._merged_runs() if self.runs else self._sorted()
+        for fieldname, terms in fields:
             for btext, flat in terms:
                 yield fieldname, btext, flat
 
@@ -231,6 +359,7 @@ class _TermPool:
                 os.remove(path)
         self.runs = []
         self.fields = {}
+        self.columns = {}
         self.fieldnames = set()
         self.count = 0
 
@@ -289,7 +418,12 @@ class FastWriter(SegmentWriter):
         kwargs.setdefault("compound", False)
         try:
             super().__init__(ix, **kwargs)
-            self.pool = _TermPool(os.path.join(self._tempstorage.folder, "pool"), limit=pool_limit)
+            columnar = {
+                name: has_values(field) for name, field in self.schema.items() if is_packed(field)
+            }
+            self.pool = _TermPool(
+                os.path.join(self._tempstorage.folder, "pool"), limit=pool_limit, columnar=columnar
+            )
             # posting items of plain (not pre-analysed) values, per field and value
             self._plain_items: dict[tuple[str, str], list] = {}
             # packed fields of segments merged in: (field, docmap) per field name
@@ -405,7 +539,10 @@ class FastWriter(SegmentWriter):
                 yield fieldname, terms
                 continue
             values = has_values(self.schema[fieldname])
-            own = [(chunk, None) for chunk in chunks_from_lists(terms, values)]
+            chunks = (
+                terms.chunks if isinstance(terms, MergedTerms) else chunks_from_lists(terms, values)
+            )
+            own = [(chunk, None) for chunk in chunks]
             yield fieldname, MergedTerms(merge_fields(own + sources, values))
         for fieldname in sorted(merging):
             values = has_values(self.schema[fieldname])
