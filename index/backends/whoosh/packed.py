@@ -462,24 +462,31 @@ def chunks_from_columns(
     tids: np.ndarray,
     docs: np.ndarray,
     weights: np.ndarray,
-    values: list[bytes],
+    vlens: np.ndarray | None,
+    vblob: np.ndarray | None,
     has_values: bool,
 ) -> Iterator[FieldArrays]:
     """:class:`FieldArrays` from postings in the order they were added: ``keys[t]`` is
-    term number ``t``; per posting its term number, document, weight and value bytes.
-    Grouped by term in term order (postings of a term keep their order, documents
-    ascending), in the chunks :func:`chunks_from_lists` would make of the same terms."""
+    term number ``t``; per posting its term number, document, weight and value length,
+    the values laid end to end in ``vblob`` (both ``None`` without values). Grouped by
+    term in term order (postings of a term keep their order, documents ascending), in
+    the chunks :func:`chunks_from_lists` would make of the same terms; the weights and
+    values are gathered a chunk at a time (a worker's segment holds millions of
+    postings, and whole-field temporaries cost it hundreds of MB)."""
     n = len(keys)
     if not n:
         return
+    if n >= 1 << 31:
+        raise ValueError("over 2**31 terms in one field of one segment")
     order = np.fromiter(sorted(range(n), key=keys.__getitem__), np.int64, n)
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)
+    rank = np.empty(n, dtype=np.int32)
+    rank[order] = np.arange(n, dtype=np.int32)
     post_rank = rank[tids]
+    del rank
     perm = np.argsort(post_rank, kind="stable")
-    ids = docs[perm]
     dfs = np.bincount(post_rank, minlength=n).astype(np.int64)
     ends = np.cumsum(dfs)
+    ids = docs[perm]
     step = np.diff(ids) <= 0
     step[ends[:-1] - 1] = False  # a term's first posting starts over
     if step.any():  # documents not added in order (never from our writer): sort them
@@ -489,31 +496,33 @@ def chunks_from_columns(
         step[ends[:-1] - 1] = False
         if step.any():
             raise ValueError("a document twice in one term's postings")
-    w = weights[perm].astype(np.float32, copy=False)
+    del post_rank, step
     if has_values:
-        lens = np.fromiter(map(len, values), np.int64, len(values))
-        blob = np.frombuffer(b"".join(values), dtype=np.uint8)
-        vstart = np.cumsum(lens) - lens
-        vlens = lens[perm]
-        vbytes = blob[np.repeat(vstart[perm], vlens) + _group_offsets(vlens)]
-    else:
-        vlens = np.zeros(ids.size, dtype=np.int64)
-        vbytes = np.zeros(0, dtype=np.uint8)
-    voffs = np.zeros(ids.size + 1, dtype=np.int64)
-    np.cumsum(vlens, out=voffs[1:])
+        assert vlens is not None and vblob is not None
+        lens = vlens
+        blob = vblob
+        vstart = np.cumsum(lens, dtype=np.int64) - lens
     names = [keys[t] for t in order.tolist()]
     t0 = p0 = 0
     while t0 < n:
-        # up to and with the term whose postings reach CHUNK_POSTINGS (as the lists do)
+        # up to and with the term whose postings reach CHUNK_POSTINGS (as the lists do);
+        # the weights and values are gathered a chunk at a time (bounded memory)
         t1 = min(int(np.searchsorted(ends, p0 + CHUNK_POSTINGS, side="left")) + 1, n)
         p1 = int(ends[t1 - 1])
+        sel = perm[p0:p1]
+        if has_values:
+            part = lens[sel].astype(np.int64)
+            vbytes = blob[np.repeat(vstart[sel], part) + _group_offsets(part)]
+        else:
+            part = np.zeros(p1 - p0, dtype=np.int64)
+            vbytes = np.zeros(0, dtype=np.uint8)
         yield FieldArrays(
             names[t0:t1],
             dfs[t0:t1],
             ids[p0:p1],
-            w[p0:p1],
-            vlens[p0:p1],
-            vbytes[int(voffs[p0]) : int(voffs[p1])],
+            weights[sel].astype(np.float32),
+            part,
+            vbytes,
         )
         t0, p0 = t1, p1
 

@@ -130,7 +130,7 @@ class _Columns:
     def __init__(self) -> None:
         self.ids: dict[bytes, int] = {}  # term bytes -> term number
         self.keys: list[bytes] = []  # term number -> term bytes
-        self.tids = array("q")
+        self.tids = array("i")  # 32-bit: a segment's field has fewer terms
         self.weights = array("d")
         self.values: list[bytes] = []
         self.docnums: list[int] = []
@@ -165,19 +165,22 @@ class _Columns:
 
     def _docs(self) -> np.ndarray:
         return np.repeat(
-            np.asarray(self.docnums, dtype=np.int64), np.asarray(self.counts, dtype=np.int64)
+            np.asarray(self.docnums, dtype=np.int32), np.asarray(self.counts, dtype=np.int64)
         )
 
     def chunks(self, has_values: bool) -> Iterator:
-        """The field's :class:`~.packed.FieldArrays`, in term order."""
-        return chunks_from_columns(
-            self.keys,
-            np.frombuffer(self.tids, dtype=np.int64) if len(self.tids) else np.zeros(0, np.int64),
-            self._docs(),
-            np.frombuffer(self.weights, dtype=np.float64) if len(self.weights) else np.zeros(0),
-            self.values,
-            has_values,
+        """The field's :class:`~.packed.FieldArrays`, in term order. Gives up the value
+        objects (their bytes are joined into one array first): call it last."""
+        vlens = vblob = None
+        if has_values:
+            vlens = np.fromiter(map(len, self.values), np.int32, len(self.values))
+            vblob = np.frombuffer(b"".join(self.values), dtype=np.uint8)
+        self.values = []
+        tids = np.frombuffer(self.tids, dtype=np.int32) if len(self.tids) else np.zeros(0, np.int32)
+        weights = (
+            np.frombuffer(self.weights, dtype=np.float64) if len(self.weights) else np.zeros(0)
         )
+        return chunks_from_columns(self.keys, tids, self._docs(), weights, vlens, vblob, has_values)
 
     def groups(self) -> list[tuple[bytes, list]]:
         """``(btext, [docnum, weight, vbytes, ...])`` in term order (for a sorted run)."""
