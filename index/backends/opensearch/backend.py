@@ -61,6 +61,7 @@ from g60_reader.index.contract import (
     Story,
     Timeline,
     UpdateReport,
+    recognise_all,
 )
 from g60_reader.index.errors import Cancelled, IndexUnavailable
 from g60_reader.index.query import parse
@@ -1298,13 +1299,19 @@ def _enrich_texts(
     """Entities of each text, and its word fields (and their pinyin keys) when it was
     left unsegmented; run in the entity pass's workers."""
     recognise, items = args
+    texts = [text for text, _ in items]
+    folds = [fold(text) for text in texts]
+    try:  # all at once: LAC tags pieces of one length together
+        found = [list(spans) for spans in recognise_all(recognise, texts, folds)]
+    except Exception:  # a recogniser bug costs only the failing paragraphs their entities
+        found = []
+        for text, folded in zip(texts, folds, strict=True):
+            try:
+                found.append(list(recognise(text, folded)))
+            except Exception:
+                found.append([])
     out: list[tuple[list, dict[str, Any] | None, dict[str, list[str]]]] = []
-    for text, segment in items:
-        folded = fold(text)
-        try:
-            spans = list(recognise(text, folded))
-        except Exception:  # a recogniser bug costs this paragraph its entities only
-            spans = []
+    for (text, segment), spans in zip(items, found, strict=True):
         words, keys = segment_text(text) if segment else (None, {})
         out.append((spans, words, keys))
     return out
