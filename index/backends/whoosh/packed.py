@@ -719,7 +719,9 @@ class PackedField:
             return lo, hi
         seq = _TermSeq(self, 0, self.n)
         lo = bisect_left(seq, prefix)
-        hi = lo
+        # UTF-8 has no 0xff byte: every term with the prefix sorts below prefix + 0xff
+        # (terms that hold one after the prefix are taken one by one)
+        hi = max(lo, bisect_left(seq, prefix + b"\xff", lo))
         while hi < self.n and self.term(hi).startswith(prefix):
             hi += 1
         return lo, hi
