@@ -263,13 +263,7 @@ class FastSearcher:
             seen[all_docs] = True
             out = np.flatnonzero(seen)
             return out, summed[out]
-        order = np.argsort(all_docs, kind="stable")  # runs merged; list order kept on ties
-        all_docs = all_docs[order]
-        all_scores = all_scores[order]
-        first = np.ones(all_docs.size, dtype=bool)
-        first[1:] = all_docs[1:] != all_docs[:-1]
-        starts = np.flatnonzero(first)
-        return all_docs[starts], np.add.reduceat(all_scores, starts)
+        return _sum_by_doc(all_docs, all_scores)
 
     def _or(self, q, within):
         """Whoosh's union: every document of any subquery, scores summed."""
@@ -495,12 +489,7 @@ class FastSearcher:
                 continue
             weights = np.asarray(field.weights, dtype=np.float64)[wnums]
             if hi - lo > 1:  # a document under several of the terms: one sum, term order
-                order = np.argsort(ids, kind="stable")
-                ids, weights = ids[order], weights[order]
-                first = np.ones(ids.size, dtype=bool)
-                first[1:] = ids[1:] != ids[:-1]
-                starts = np.flatnonzero(first)
-                ids, weights = ids[starts], np.add.reduceat(weights, starts)
+                ids, weights = _sum_by_doc(ids, weights)
             idl.append(ids + off)
             wl.append(weights)
         docs, scores = self._union(idl, wl)
@@ -850,6 +839,18 @@ class _Lengths:
 
     def __getitem__(self, docs) -> np.ndarray:
         return _LENGTHS[self.raw[docs]]
+
+
+def _sum_by_doc(docs: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each document once, in order, with its scores summed in their given order (a
+    stable sort: runs merged, list order kept on ties)."""
+    order = np.argsort(docs, kind="stable")
+    docs = docs[order]
+    scores = scores[order]
+    first = np.ones(docs.size, dtype=bool)
+    first[1:] = docs[1:] != docs[:-1]
+    starts = np.flatnonzero(first)
+    return docs[starts], np.add.reduceat(scores, starts)
 
 
 def _join(parts: list[np.ndarray], dtype=np.int64) -> np.ndarray:

@@ -457,6 +457,14 @@ def chunks_from_lists(
         yield _lists_chunk(names, dfs, flat_all, has_values)
 
 
+def _not_ascending(ids: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """For each posting but the last, whether the next one's document is not above its
+    own within the same term (``ends``: where each term's postings end)."""
+    step = np.diff(ids) <= 0
+    step[ends[:-1] - 1] = False  # a term's first posting starts over
+    return step
+
+
 def chunks_from_columns(
     keys: list[bytes],
     tids: np.ndarray,
@@ -487,16 +495,12 @@ def chunks_from_columns(
     dfs = np.bincount(post_rank, minlength=n).astype(np.int64)
     ends = np.cumsum(dfs)
     ids = docs[perm]
-    step = np.diff(ids) <= 0
-    step[ends[:-1] - 1] = False  # a term's first posting starts over
-    if step.any():  # documents not added in order (never from our writer): sort them
-        perm = np.lexsort((docs, post_rank))
+    if _not_ascending(ids, ends).any():  # documents not added in order (never from
+        perm = np.lexsort((docs, post_rank))  # our writer): sort them
         ids = docs[perm]
-        step = np.diff(ids) <= 0
-        step[ends[:-1] - 1] = False
-        if step.any():
+        if _not_ascending(ids, ends).any():
             raise ValueError("a document twice in one term's postings")
-    del post_rank, step
+    del post_rank
     if has_values:
         assert vlens is not None and vblob is not None
         lens = vlens
@@ -533,9 +537,7 @@ def _lists_chunk(names, dfs, flat, has_values: bool) -> FieldArrays:
     dfa = np.asarray(dfs, dtype=np.int64)
     tstart = np.cumsum(dfa) - dfa
     # documents that do not ascend within a term (a term's first posting starts over)
-    step = np.diff(ids) <= 0
-    step[tstart[1:] - 1] = False
-    unsorted = np.flatnonzero(step)
+    unsorted = np.flatnonzero(_not_ascending(ids, tstart + dfa))
     if unsorted.size:
         # a term whose documents do not ascend (never from our writer): sort it
         bad = set(np.searchsorted(tstart, unsorted + 1, side="right") - 1)
