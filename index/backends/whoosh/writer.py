@@ -198,8 +198,9 @@ class _TermPool:
     file and sorts them all: here a posting is three list appends under its term (one
     dictionary per field, keyed by the term's bytes), only the distinct terms are
     sorted, and the field writer receives each term's postings at once. The packed
-    text fields (``columnar``: field name -> whether its postings carry values), which
-    hold nearly all the postings, keep theirs in flat arrays instead (:class:`_Columns`).
+    fields, text and entity keywords (``columnar``: field name -> whether its postings
+    carry values), which hold nearly all the postings, keep theirs in flat arrays
+    instead (:class:`_Columns`).
     When ``limit`` postings are held, the groups are written to a sorted run (marshal)
     and merged at the end; documents are added in increasing order, so later runs
     simply extend a term's postings.
