@@ -23,9 +23,11 @@ installed Whoosh. Upgrading Whoosh means: read the new version's ``codec/whoosh3
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 import whoosh
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo, _lenfield
+from whoosh import columns
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3TermInfo, _lenfield
 
 from g60_reader.index.errors import IndexUnavailable
 
@@ -146,6 +148,24 @@ def set_stored_compressor(perdoc, compress) -> bool:
     return True
 
 
+def raw_stored_writer(perdoc) -> Callable[[int, bytes], None] | None:
+    """``add(docnum, data)``: give a document stored fields that are already pickled
+    and compressed (as :func:`raw_stored_reader` reads them), or ``None`` when the
+    ``_stored`` column is not a ``PickleColumn`` around a ``CompressedBytesColumn``."""
+    writer = getattr(perdoc, "_colwriters", {}).get("_stored")
+    child = getattr(writer, "_child", None)
+    if not isinstance(writer, columns.PickleColumn.Writer) or not isinstance(
+        child, columns.CompressedBytesColumn.Writer
+    ):
+        return None
+    add = columns.VarBytesColumn.Writer.add  # the bytes as they are: no pickle, no deflate
+
+    def add_raw(docnum: int, data: bytes) -> None:
+        add(child, docnum, data)
+
+    return add_raw
+
+
 def codec_limits(codec) -> tuple[int, int, int]:
     """``(inline limit, block limit, compression level)`` of a ``W3Codec``."""
     return codec._inlinelimit, codec._blocklimit, codec._compression
@@ -236,6 +256,31 @@ def length_bytes(perdoc, fieldname: str) -> bytes | None:
         return None
     raw = column._dbfile.get(column._basepos, column._count)
     return bytes(raw) + bytes(max(0, column._doccount + 1 - column._count))
+
+
+def raw_stored_reader(perdoc) -> Callable[[int], bytes] | None:
+    """``get(docnum)``: a document's stored fields as the segment holds them (pickled,
+    then compressed; ``b""`` for none), or ``None`` when the segment's ``_stored``
+    column is not a ``PickleColumn`` around a ``CompressedBytesColumn``."""
+    if not hasattr(perdoc, "_cached_reader"):
+        return None
+    column = perdoc._cached_reader("_stored", STORED_COLUMN)
+    child = getattr(column, "_child", None)
+    if not isinstance(column, columns.PickleColumn.Reader) or not isinstance(
+        child, columns.CompressedBytesColumn.Reader
+    ):
+        return None
+    get = columns.VarBytesColumn.Reader.__getitem__  # without the decompression
+
+    def get_raw(docnum: int) -> bytes:
+        return bytes(get(child, docnum))
+
+    return get_raw
+
+
+def has_length_column(perdoc, fieldname: str) -> bool:
+    """Whether a segment stores lengths for ``fieldname`` (one look at the disk)."""
+    return bool(perdoc.has_column(_lenfield(fieldname)))
 
 
 def perdoc_reader(reader):

@@ -634,9 +634,15 @@ class PackedField:
     @property
     def tlens(self) -> np.ndarray:
         """Every term's length in bytes."""
-        tl = self.lens.astype(np.int64)
-        if self.long.size:
-            tl[self.long.astype(np.int64)] = 8 + np.diff(self.tail_offs.astype(np.int64))
+        return self.tlens_range(0, self.n)
+
+    def tlens_range(self, lo: int, hi: int) -> np.ndarray:
+        """The lengths in bytes of terms ``lo`` to ``hi`` (a new array)."""
+        tl = self.lens[lo:hi].astype(np.int64)
+        a, b = np.searchsorted(self.long, (lo, hi))
+        if b > a:
+            ends = self.tail_offs[a : b + 1].astype(np.int64)
+            tl[self.long[a:b].astype(np.int64) - lo] = 8 + np.diff(ends)
         return tl
 
     def gather_terms(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -993,6 +999,9 @@ class _ArraySource:
         a = int(self.starts[i])
         return self.blob[a : a + int(self.tlens[i])].tobytes()
 
+    def tlens_range(self, lo: int, hi: int) -> np.ndarray:
+        return self.tlens[lo:hi].copy()  # the caller's to change
+
     def dfs_range(self, lo: int, hi: int) -> np.ndarray:
         return self.dfs[lo:hi]
 
@@ -1039,6 +1048,13 @@ def merge_fields(
             yield chunk
 
 
+def _split_terms(blob: np.ndarray, lens: np.ndarray) -> list[bytes]:
+    """Terms laid end to end (as ``gather_terms`` gives them) as a list of bytes."""
+    data = blob.tobytes()
+    ends = np.cumsum(lens).tolist()
+    return [data[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+
 def _merge_range(srcs, klo, khi, has_values: bool) -> FieldArrays | None:
     parts = []  # per source: (src, local terms, term_of, ids, weights, vlens, values)
     long_terms: set[bytes] = set()
@@ -1063,20 +1079,22 @@ def _merge_range(srcs, klo, khi, has_values: bool) -> FieldArrays | None:
                     vlens[keep],
                     vstart[keep],
                 )
-        tl = src.tlens[lo:hi]
-        for t in np.flatnonzero(tl > 8).tolist():
-            long_terms.add(src.term(lo + t))
-        parts.append((src, lo, hi, term_of, ids, w, vlens, vstart, values))
+        # terms longer than their 8-byte key are told apart by their rank among the
+        # range's long terms (read in one gather per source, not one lookup each)
+        sec = src.tlens_range(lo, hi)
+        longs = np.flatnonzero(sec > 8)
+        names = _split_terms(*src.gather_terms(lo + longs)) if longs.size else []
+        long_terms.update(names)
+        parts.append((src, lo, hi, term_of, ids, w, vlens, vstart, values, sec, longs, names))
     if not parts:
         return None
     rank = {t: i for i, t in enumerate(sorted(long_terms))}
     key_l, sec_l, src_l, tix_l, ids_l, w_l, vl_l, vs_l, vals = [], [], [], [], [], [], [], [], []
     voff = 0
-    for k, (src, lo, hi, term_of, ids, w, vlens, vstart, values) in enumerate(parts):
-        tl = src.tlens[lo:hi]
-        sec = tl.copy()
-        for t in np.flatnonzero(tl > 8).tolist():
-            sec[t] = 1000 + rank[src.term(lo + t)]
+    for k, part in enumerate(parts):
+        src, lo, hi, term_of, ids, w, vlens, vstart, values, sec, longs, names = part
+        if longs.size:
+            sec[longs] = 1000 + np.fromiter(map(rank.__getitem__, names), np.int64, len(names))
         key_l.append(src.keys[term_of])
         sec_l.append(sec[term_of - lo])
         src_l.append(np.full(ids.size, k, dtype=np.int64))
