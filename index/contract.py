@@ -35,6 +35,9 @@ from g60_reader.corpus.model import Article, EntitySpan
 Span = tuple[int, int]
 # progress(done, total, what): files for an update, articles for the entity pass
 Progress = Callable[[int, int, str], None]
+# ``what`` while a backend reorganises its index after the articles are done (the
+# Whoosh backend merges the entity pass's segments): done == total then
+COMPACTING = "compacting the index"
 # recognise(text, folded) -> entity spans of one paragraph (a module-level function: it is
 # sent to worker processes). It may also carry ``many(texts, folds)``: the same spans for
 # many paragraphs at once, which is faster (LAC tags pieces of one length together); a
@@ -370,7 +373,9 @@ class IndexWriter(Protocol):
     ) -> int:
         """The entity pass: recognise entities in every paragraph not yet enriched (and
         add its jieba words), committing as it goes so that an interrupted pass
-        resumes. Returns the paragraphs enriched. Raises like :meth:`update`."""
+        resumes. A backend may then reorganise its index for faster searches (reported
+        as ``progress(total, total, COMPACTING)``). Returns the paragraphs enriched.
+        Raises like :meth:`update`."""
         ...
 
     def cluster_stories(

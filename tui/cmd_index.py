@@ -186,11 +186,12 @@ def _entity_pass(console, backend, procs: int | None) -> None:
     from rich.text import Text
 
     from g60_reader.corpus import entities
+    from g60_reader.index.contract import COMPACTING
     from g60_reader.index.errors import BackendError, IndexBusy
 
     started = time.monotonic()
     progress = Progress(
-        TextColumn("entities"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("articles"),
@@ -201,8 +202,10 @@ def _entity_pass(console, backend, procs: int | None) -> None:
     )
     task = progress.add_task("entities", total=None)
 
-    def on_progress(done: int, total: int, _message: str) -> None:
-        progress.update(task, completed=done, total=total or None)
+    def on_progress(done: int, total: int, message: str) -> None:
+        # every article done, the backend reorganising its index: say so
+        what = COMPACTING if message == COMPACTING else "entities"
+        progress.update(task, completed=done, total=total or None, description=what)
 
     nprocs = procs if procs is not None else (os.cpu_count() or 1)
     try:

@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable
 from g60_reader.corpus.fold import fold
 from g60_reader.corpus.model import EntitySpan
 from g60_reader.index import analyzer
-from g60_reader.index.contract import Recogniser, UpdateReport, recognise_all
+from g60_reader.index.contract import COMPACTING, Recogniser, UpdateReport, recognise_all
 from g60_reader.index.paths import resolve_index_dir
 
 from .build import Progress, _RunState, _Workers, refresh_existing
+from .compact import compact
 from .documents import _add_group, _article_doc, _paragraph_doc
 from .files import WriteLock, _cleanup_tmp, index_exists
 from .lexicon import (
@@ -332,6 +333,26 @@ def enrich(
                     writer = state.writer(ENRICH_POOL_POSTINGS)
                     searcher = writer.searcher()
                 batch = following
+
+            def get_workers() -> _Workers:
+                nonlocal workers
+                if workers is None:
+                    workers = _Workers(index_dir, procs)
+                return workers
+
+            def started() -> None:
+                if progress:
+                    progress(total, total, COMPACTING)
+
+            writer = compact(
+                lambda: state.writer(ENRICH_POOL_POSTINGS),
+                get_workers,
+                procs,
+                _commit_merged,
+                cancel=cancel,
+                check_cancel=_check_cancel,
+                started=started,
+            )
             if workers is not None:
                 workers.stop()
                 workers = None
@@ -347,6 +368,11 @@ def enrich(
         finally:
             _abandon(writer)
     return done_paragraphs
+
+
+def _commit_merged(writer, merged: list, replaced: set[str]) -> None:
+    """Commit compaction's merged segments in place of the segments they hold."""
+    _commit_segments(writer, merged, merge=False, drop=False, replaced=replaced)
 
 
 def _term(fieldname: str, text: str):
