@@ -155,16 +155,26 @@ def child_build(index_dir: str, corpus: str, procs: int, rebuild: bool) -> None:
 def child_enrich(index_dir: str, procs: int, recogniser: str = "lac") -> None:
     from g60_reader.corpus.entities import recognise
     from g60_reader.index.backends.whoosh import store
+    from g60_reader.index.contract import COMPACTING
     from tests.bench.synth import find_names
 
     chosen = recognise if recogniser == "lac" else find_names
+    compacting: list[float] = []
+
+    def progress(_done: int, _total: int, what: str) -> None:
+        if what == COMPACTING and not compacting:
+            compacting.append(time.perf_counter())
+
     t0 = time.perf_counter()
-    n = store.enrich(index_dir, chosen, wait=True, procs=procs)
-    wall = time.perf_counter() - t0
+    n = store.enrich(index_dir, chosen, wait=True, procs=procs, progress=progress)
+    end = time.perf_counter()
+    wall = end - t0
     print(
         json.dumps(
             {
                 "wall_s": wall,
+                # the segments' merge after the pass (compact.py), 0 when there was none
+                "compact_s": end - compacting[0] if compacting else 0.0,
                 "paragraphs": n,
                 "cpu_s": _cpu_s() + _cpu_s(resource.RUSAGE_CHILDREN),
                 "rss_mb": max(_maxrss_mb(), _maxrss_mb(resource.RUSAGE_CHILDREN)),
@@ -481,6 +491,7 @@ def _table(res: dict) -> None:
         print(f"  CPU-s split: {split}")
     print(
         f"searchable_s {f('searchable_s')}   enriched_s {f('enriched_s')}"
+        f" (compacting {f('compact_s')})"
         f"   noop_rerun_s {f('noop_rerun_s', '{:.2f}')}   index_mb {f('index_mb')}"
     )
     print(
@@ -563,6 +574,7 @@ def main(argv: list[str] | None = None) -> int:
             res["recogniser"] = args.recogniser
             res["enrich_s"] = e["wall_s"]
             res["enrich_rss_mb"] = e["rss_mb"]
+            res["compact_s"] = e["compact_s"]
             res["enriched_s"] = res["searchable_s"] + e["wall_s"]
     print("re-run with nothing changed...", flush=True)
     noop = _child("--child-build", str(index_dir), str(corpus), str(max(args.procs)), "0")
