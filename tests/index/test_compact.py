@@ -132,6 +132,31 @@ def test_the_pool_compacts_into_one_segment_per_worker_with_the_same_answers(
     assert store.open_index(few).latest_generation() == generation + 1  # the final commit
 
 
+def test_more_groups_than_workers_make_a_segment_each(lean, tmp_path, monkeypatch):
+    """Past COMPACT_MAX_DOCS the groups outnumber the workers: they are merged in rounds,
+    one segment per group."""
+    from g60_reader.index.backends.whoosh import writer as writer_module
+
+    # no MERGE_SMALL at the pass's last commit: segments of about one batch each
+    monkeypatch.setattr(writer_module, "_merge_policy", writer_module._drop_dead)
+    many = _enriched(lean, tmp_path / "many", monkeypatch, compact_at=10**6, procs=2)
+    sizes = {str(k): v for k, v in enumerate(_segments(many))}
+    monkeypatch.setattr(compact, "COMPACT_MAX_DOCS", sum(sizes.values()) // 4)
+    monkeypatch.setattr(compact, "COMPACT_SEGMENTS", 2)
+    groups = compact.compaction_groups(sizes, 2)
+    assert len(groups) > 2 and all(len(g) > 1 for g in groups)
+    capped = _enriched(lean, tmp_path / "capped", monkeypatch, compact_at=2, procs=2)
+    after = _segments(capped)
+    singles = len(sizes) - sum(len(g) for g in groups)
+    assert len(after) == len(groups) + singles
+    assert sum(after) == sum(sizes.values())
+    assert sorted(after) == sorted(
+        [sum(sizes[s] for s in g) for g in groups]
+        + [v for k, v in sizes.items() if not any(k in g for g in groups)]
+    )
+    assert _answers(capped) == _answers(many)
+
+
 def test_one_process_compacts_into_one_segment(lean, tmp_path, monkeypatch):
     many = _enriched(lean, tmp_path / "many", monkeypatch, compact_at=10**6, procs=1)
     one = _enriched(lean, tmp_path / "one", monkeypatch, compact_at=2, procs=1)

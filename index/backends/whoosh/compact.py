@@ -118,20 +118,21 @@ def compact(
             commit(writer, [], set(seen))  # the writer's own segment is the merged one
             analyzer.counters["compacted_segments"] += len(seen)
         return writer
-    used = [False] * len(workers.jobs)
-    sent = 0
-    for i, group in enumerate(groups):
-        w = i % len(workers.jobs)
-        workers.jobs[w].put(("apply", merge_segments, (group,)))
-        used[w] = True
-        sent += 1
-    for _ in range(sent):
-        check_cancel(cancel)
-        msg = workers.get()
-        if msg[0] == "error":
-            raise RuntimeError(msg[1])
-        seen.update(msg[2])
-    merged = workers.flush(used)
+    merged: list = []
+    n = len(workers.jobs)
+    # rounds of one group per worker: two groups sent to one worker before its flush
+    # would end up in one segment (past COMPACT_MAX_DOCS)
+    for first in range(0, len(groups), n):
+        round_ = groups[first : first + n]
+        for w, group in enumerate(round_):
+            workers.jobs[w].put(("apply", merge_segments, (group,)))
+        for _ in round_:
+            check_cancel(cancel)
+            msg = workers.get()
+            if msg[0] == "error":
+                raise RuntimeError(msg[1])
+            seen.update(msg[2])
+        merged += workers.flush([w < len(round_) for w in range(n)])
     check_cancel(cancel)
     _check_seen(writer, seen)
     commit(writer, merged, set(seen))
