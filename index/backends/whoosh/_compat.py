@@ -28,6 +28,7 @@ from collections.abc import Callable
 import whoosh
 from whoosh import columns
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3TermInfo, _lenfield
+from whoosh.util.numeric import byte_to_length
 
 from g60_reader.index.errors import IndexUnavailable
 
@@ -244,6 +245,10 @@ def postings_file(terms):
 def file_buffer(dbfile):
     """The memory map behind a ``StructFile`` (``None`` when it is not mapped)."""
     return getattr(dbfile, "_buf", None)
+
+
+# a length byte's length as Whoosh's ``doc_field_length`` gives it (``None`` for byte 0)
+LENGTH_OF_BYTE: list[int | None] = [None] + [byte_to_length(b) for b in range(1, 256)]
 
 
 def length_bytes(perdoc, fieldname: str) -> bytes | None:

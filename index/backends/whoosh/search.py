@@ -30,7 +30,6 @@ import numpy as np
 from whoosh import query as Q
 from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.collectors import TopCollector
-from whoosh.util.numeric import byte_to_length
 
 from g60_reader.corpus.model import ENTITY_TYPES, Article, EntitySpan, Paragraph
 from g60_reader.index import pinyin
@@ -229,9 +228,6 @@ class _View:
         self.searcher.close()
 
 
-_LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
-
-
 def _length_table(perdoc, fieldname: str) -> bytes | None:
     """One length byte per document of a segment for ``fieldname`` (padded to the
     segment's document count), read once and kept on the per-document reader; ``None``
@@ -262,7 +258,7 @@ def _cache_lengths(searcher) -> None:
             if table is None:  # not our layout: Whoosh's own lookup
                 return _orig_dfl(_perdoc, docnum, fieldname, default)
             b = table[docnum]
-            return _LENGTH_OF_BYTE[b] if b else None
+            return _compat.LENGTH_OF_BYTE[b]
 
         perdoc.doc_field_length = doc_field_length
 

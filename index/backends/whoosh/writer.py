@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from g60_reader.index import analyzer
@@ -83,10 +83,6 @@ def _gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-# a length byte's length as Whoosh's ``doc_field_length`` gives it (``None`` for byte 0)
-_LENGTH_OF_BYTE: list[int | None] = [None] + [byte_to_length(b) for b in range(1, 256)]
-
-
 class _CachedLengths:
     """Field lengths read once per field (Whoosh asks for them once per posting)."""
 
@@ -98,11 +94,9 @@ class _CachedLengths:
     def lengths(self, fieldname: str) -> list[int | None]:
         arr = self.cache.get(fieldname)
         if arr is None:
-            table = None
-            if _compat.has_length_columns(self.pdr):
-                table = _compat.length_bytes(self.pdr, fieldname)
+            table = _compat.length_bytes(self.pdr, fieldname)
             if table is not None:  # one read of the column (as doc_field_length has it)
-                arr = [_LENGTH_OF_BYTE[b] for b in table[: self.n]]
+                arr = [_compat.LENGTH_OF_BYTE[b] for b in table[: self.n]]
             else:
                 get = self.pdr.doc_field_length
                 arr = [get(i, fieldname) for i in range(self.n)]
@@ -470,7 +464,6 @@ class FastWriter(SegmentWriter):
         if (
             get_raw is None
             or add_raw is None
-            or not _compat.has_length_columns(perdoc)
             or any(schema[n].vector or schema[n].column_type for n in names)
         ):
             return super().write_per_doc(fieldnames, reader)
@@ -494,7 +487,7 @@ class FastWriter(SegmentWriter):
             for name, fieldobj, table in lengths:
                 lb = table[docnum]
                 if lb:
-                    pdw.add_field(name, fieldobj, None, _LENGTH_OF_BYTE[lb])
+                    pdw.add_field(name, fieldobj, None, _compat.LENGTH_OF_BYTE[lb])
             raw = get_raw(docnum)
             if raw:
                 add_raw(self.docnum, raw)
