@@ -12,6 +12,7 @@ the same codec. The packed format has its own byte-level tests (``test_packed.py
 
 from __future__ import annotations
 
+import json
 import pickle
 import random
 from array import array
@@ -26,8 +27,9 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from g60_reader.index import analyzer
-from g60_reader.index.backends.whoosh import build, postings, store
+from g60_reader.index.backends.whoosh import build, postings, store, writer
 from g60_reader.index.backends.whoosh.schema import (
+    Analyzed,
     G60Codec,
     SubwordField,
     WordField,
@@ -242,6 +244,63 @@ def test_segments_are_whooshs_bytes(tmp_path, monkeypatch):
         assert fast[ext] == plain[ext], ext
 
 
+def _lean_corpus(root: Path) -> Path:
+    """The corpus above, plus a scraper's dump: several articles in one file (one batch
+    of units), Traditional script, Latin and digits, an exact duplicate, and an article
+    with a paragraph of punctuation only (no units)."""
+    _corpus(root)
+    records = [
+        {"title": "長三角", "content": "長三角一體化發展「高質量」推進\n上海、杭州、合肥簽署協議"},
+        {"title": "数据", "content": "2024年GDP增长5.2%，CPI上涨0.2%\niPhone 15与Mate60……"},
+        {"title": "長三角", "content": "長三角一體化發展「高質量」推進\n上海、杭州、合肥簽署協議"},
+        {"title": "符号", "content": "——\n，。！\n末尾G60"},
+    ]
+    (root / "dump.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", "utf-8"
+    )
+    return root
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_lean_segments_are_whooshs_bytes(tmp_path, monkeypatch, mixed):
+    """The lean pass's bodies, made from arrays (index/units.py) when the segment is
+    written, give the same segment files, byte for byte, as Whoosh's own writer given
+    each paragraph's posting items. ``mixed``: every third paragraph comes as items
+    instead, so the field gets postings both ways and batches are used in part."""
+    corpus = _lean_corpus(tmp_path / "corpus")
+    real = build._lean_paragraph_docs
+    made: list[int] = []
+
+    def lean_docs(articles):
+        out = real(articles)
+        n = 0
+        for docs in out:
+            for doc in docs:
+                if mixed and n % 3 == 1:
+                    doc["body"] = Analyzed(doc["body"].items)
+                n += 1
+        return out
+
+    monkeypatch.setattr(build, "_lean_paragraph_docs", lean_docs)
+    original = writer._Columns._unit_postings
+
+    def spy(self):
+        out = original(self)
+        made.append(len(out[1]))
+        return out
+
+    monkeypatch.setattr(writer._Columns, "_unit_postings", spy)
+    store.update(tmp_path / "fast", [corpus], procs=1, segment=False)
+    assert made and made[0] > 100  # the bodies did come from the arrays
+    monkeypatch.setattr(build, "FastWriter", _PlainWriter)
+    store.update(tmp_path / "plain", [corpus], procs=1, segment=False)
+    fast, plain = _files(tmp_path / "fast"), _files(tmp_path / "plain")
+    assert {"trm", "pst", "pkd", "_stored.col", "_body_len.col"} <= set(fast)
+    assert set(fast) == set(plain)
+    for ext in fast:
+        assert fast[ext] == plain[ext], ext
+
+
 def _contents(index_dir: Path) -> list:
     """Every term's statistics and postings, as Whoosh's W3 reader returns them."""
     from whoosh import index as windex
@@ -263,13 +322,14 @@ def _contents(index_dir: Path) -> list:
     return out
 
 
-def test_spilled_runs_give_the_same_segment(tmp_path, monkeypatch):
+@pytest.mark.parametrize("segment", [True, False])
+def test_spilled_runs_give_the_same_segment(tmp_path, monkeypatch, segment):
     """A writer whose pool spills sorted runs (tiny limit) and merges them stores the
     same terms, statistics and postings as one that keeps every posting in memory (the
     bytes may differ: a value shared by several postings is pickled once with a memo
     reference when it is the same object, which a run file does not preserve)."""
-    corpus = _corpus(tmp_path / "corpus")
-    store.update(tmp_path / "memory", [corpus], procs=1)
+    corpus = _lean_corpus(tmp_path / "corpus")
+    store.update(tmp_path / "memory", [corpus], procs=1, segment=segment)
     original = store._TermPool.__init__
     saved: list[int] = []
 
@@ -284,7 +344,7 @@ def test_spilled_runs_give_the_same_segment(tmp_path, monkeypatch):
         self.save = save
 
     monkeypatch.setattr(store._TermPool, "__init__", tiny)
-    store.update(tmp_path / "spilled", [corpus], procs=1)
+    store.update(tmp_path / "spilled", [corpus], procs=1, segment=segment)
     assert len(saved) > 10  # many runs were merged
     spilled, memory = _contents(tmp_path / "spilled"), _contents(tmp_path / "memory")
     assert len(spilled) > 100

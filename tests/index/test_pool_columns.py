@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from g60_reader.index import analyzer, units
 from g60_reader.index.backends.whoosh import packed, store
+from g60_reader.index.backends.whoosh import postings as postings_module
 from g60_reader.index.backends.whoosh import writer as writer_module
 from g60_reader.index.backends.whoosh.packed import chunks_from_columns, chunks_from_lists
 from g60_reader.index.backends.whoosh.search import WhooshBackend
@@ -76,7 +78,50 @@ def test_columns_give_the_chunks_of_the_lists(monkeypatch, has_values: bool, chu
     if chunk == 7:
         assert len(got) > 10  # chunk boundaries were compared too
     # the lists a sorted run is made of (chunks() gave up the values: a fresh pool)
-    assert _columns(postings)[0].groups() == _lists(postings)
+    assert _columns(postings)[0].groups(has_values) == _lists(postings)
+
+
+def _unit_paragraphs(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    pieces = ["嘉兴", "科创走廊", "長三角", "G60", "3.0", "，", "。", " ", "𠀀", "数字经济", "ab"]
+    return [
+        analyzer.normalise("".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30))))
+        for _ in range(count)
+    ]
+
+
+@pytest.mark.parametrize("chunk", [7, 100, 1_000_000])
+def test_units_give_the_chunks_of_their_items(monkeypatch, chunk: int):
+    """Paragraphs added as units (the lean pass, index/units.py), in batches, some
+    batches in part, some paragraphs as items: the same chunks as every paragraph's
+    posting items in per-term lists."""
+    monkeypatch.setattr(packed, "CHUNK_POSTINGS", chunk)
+    paragraphs = _unit_paragraphs(chunk, 240)
+    cols = writer_module._Columns()
+    postings = []
+    lengths = []
+    held = 0  # postings of items, occurrences of units
+    docnum = 0
+    for start in range(0, len(paragraphs), 40):
+        batch = units.body_units(paragraphs[start : start + 40])
+        for k in range(len(batch)):
+            if k % 5 == 4:  # left out: the batch is used in part
+                continue
+            items = postings_module.units_items(batch, k)
+            if k % 7 == 3:
+                lengths.append(cols.add(docnum, items) if items else 0)
+                held += len(items)
+            else:
+                lengths.append(cols.add_units(docnum, batch, k))
+                held += lengths[-1]
+            postings.append((docnum, items))
+            docnum += 2
+    assert lengths == [sum(f for _t, f, _w, _v in items) for _d, items in postings]
+    assert len(cols) == held
+    got = [_arrays(c) for c in cols.chunks(True)]
+    want = [_arrays(c) for c in chunks_from_lists(_lists(postings), True)]
+    assert got == want
+    assert len(got) > (10 if chunk == 7 else 0)
 
 
 def test_columns_sort_documents_added_out_of_order_and_refuse_twice():

@@ -23,7 +23,9 @@ OR branch at query time).
 
 Two passes. Large updates (over ``SEGMENT_NOW_BYTES`` of changed files) are indexed
 lean first: bigrams only, no jieba, no pinyin lexicon, so the text is searchable as soon
-as possible. Entity enrichment (:func:`enrich`) then rewrites article groups from their
+as possible. A lean file's paragraphs are analysed together, as arrays
+(:func:`g60_reader.index.units.body_units`), and their postings are made from those
+arrays when the segment is written. Entity enrichment (:func:`enrich`) then rewrites article groups from their
 stored fields: in its worker processes it recognises entities and, for paragraphs the
 lean pass left unsegmented, runs jieba; paragraphs segmented earlier reuse their stored
 jieba boundaries. It adds the words to the pinyin lexicon as it goes.
@@ -59,7 +61,14 @@ from g60_reader.index.errors import IndexBusy
 from g60_reader.index.paths import resolve_index_dir
 
 from . import _compat
-from .documents import _add_group, _article_doc, _meta, _paragraph_docs, _src_of
+from .documents import (
+    _add_group,
+    _article_doc,
+    _lean_paragraph_docs,
+    _meta,
+    _paragraph_docs,
+    _src_of,
+)
 from .files import (
     INDEX_NAME,
     WriteLock,
@@ -132,15 +141,21 @@ def build_file(writer, index: int, path: str, digest: str, segment: bool, src: s
     out.errors = [f"{e.path}: {e.reason}" if e.line is None else str(e) for e in errors]
     words: Counter[str] = Counter()
     seen: dict[str, str] = writer.__dict__.setdefault("g60_text_keys", {})
-    for article in articles:
+    firsts = [seen.setdefault(article.text_key, article.id) for article in articles]
+    lean: list[list[dict]] = []
+    if not segment:  # the lean pass: every article's bodies in one batch
+        lean = _lean_paragraph_docs(
+            [a for a, first in zip(articles, firsts, strict=True) if first == a.id]
+        )
+        lean.reverse()
+    for article, first in zip(articles, firsts, strict=True):
         meta = _meta(article, src)
-        first = seen.setdefault(article.text_key, article.id)
         if first != article.id:
             meta["copy_of"] = first
             _add_group(writer, _article_doc(meta, enriched=True), [])
             out.copies.add(article.id)
         else:
-            docs = _paragraph_docs(article, segment, words)
+            docs = lean.pop() if not segment else _paragraph_docs(article, segment, words)
             t0 = time.perf_counter()
             _add_group(writer, _article_doc(meta, enriched=False), docs)
             counters["s_write"] += time.perf_counter() - t0

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections import Counter
 from pathlib import Path
 
 from g60_reader.corpus.fold import fold
 from g60_reader.corpus.model import Article, EntitySpan, Paragraph
-from g60_reader.index import analyzer
+from g60_reader.index import analyzer, units
 from g60_reader.index.analyzer import ParagraphAnalysis
 
 from . import postings
-from .schema import Analyzed
+from .schema import Analyzed, AnalyzedUnits
 
 
 def _meta(article: Article, src: str) -> dict:
@@ -24,6 +25,26 @@ def _meta(article: Article, src: str) -> dict:
 
 def article_from_meta(meta: dict, paragraphs: list[Paragraph]) -> Article:
     return Article.from_metadata(meta, paragraphs)
+
+
+def _paragraph_fields(
+    aid: str, number: int, text: str, norm: str, seg: bytes, body, folded: str | None
+) -> dict:
+    """The fields every paragraph document has (not enriched)."""
+    doc: dict = {
+        "kind": "p",
+        "aid": aid,
+        "body": body,
+        "para": number,
+        "text": text,
+        "seg": seg,
+        "enriched": "0",
+    }
+    if folded != text and norm != analyzer.normalise(text):
+        # folding changed the text (Traditional script): the folded form is stored, so
+        # that highlighting a hit does not run OpenCC again (24 µs a hit)
+        doc["norm"] = norm
+    return doc
 
 
 def _paragraph_doc(
@@ -36,19 +57,10 @@ def _paragraph_doc(
 ) -> dict:
     """A paragraph's document; ``folded`` is its folded text when known (a text that
     folding left unchanged needs no stored normal form, and is not normalised twice)."""
-    doc: dict = {
-        "kind": "p",
-        "aid": aid,
-        "body": Analyzed(postings.body_items(analysis)),
-        "para": number,
-        "text": text,
-        "seg": analysis.seg,
-        "enriched": "1" if entities is not None else "0",
-    }
-    if folded != text and analysis.norm != analyzer.normalise(text):
-        # folding changed the text (Traditional script): the folded form is stored, so
-        # that highlighting a hit does not run OpenCC again (24 µs a hit)
-        doc["norm"] = analysis.norm
+    body = Analyzed(postings.body_items(analysis))
+    doc = _paragraph_fields(aid, number, text, analysis.norm, analysis.seg, body, folded)
+    if entities is not None:
+        doc["enriched"] = "1"
     if analysis.long_words:
         doc["words"] = Analyzed(postings.words_items(analysis))
     if entities:
@@ -61,6 +73,35 @@ def _paragraph_doc(
             doc[etype] = Analyzed(postings.existence_items(values))
         doc["ents"] = json.dumps([[e.start, e.end, e.type] for e in entities], ensure_ascii=False)
     return doc
+
+
+def _lean_paragraph_docs(articles: list[Article]) -> list[list[dict]]:
+    """The paragraph documents of ``articles`` for the lean pass (no jieba), one list
+    per article: their bodies are made for all of them at once, as arrays
+    (:func:`g60_reader.index.units.body_units`), not paragraph by paragraph."""
+    rows = []
+    for article in articles:
+        for para in article.paragraphs:
+            folded = para.folded or fold(para.text)
+            rows.append((para, folded, analyzer.normalise(folded)))
+    if not rows:
+        return [[] for _ in articles]
+    t0 = time.perf_counter()
+    batch = units.body_units([norm for _p, _f, norm in rows])
+    analyzer.counters["paragraphs"] += len(rows)
+    analyzer.counters["s_analyse"] += time.perf_counter() - t0
+    out = []
+    k = 0
+    for article in articles:
+        docs = []
+        for para, folded, norm in rows[k : k + len(article.paragraphs)]:
+            body = AnalyzedUnits(batch, k)
+            docs.append(
+                _paragraph_fields(article.id, para.number, para.text, norm, b"", body, folded)
+            )
+            k += 1
+        out.append(docs)
+    return out
 
 
 def _paragraph_docs(article: Article, segment: bool, words: Counter[str]) -> list[dict]:

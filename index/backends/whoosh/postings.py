@@ -15,6 +15,7 @@ from collections import Counter
 from whoosh.system import emptybytes
 
 from g60_reader.index.analyzer import WORD_BONUS, ParagraphAnalysis, text_positions
+from g60_reader.index.units import BodyUnits
 
 from .packed import PackedPositions, varint
 
@@ -51,12 +52,23 @@ def positions_items(poses: dict[str, list[int]]) -> PostingItems:
 
 def body_items(analysis: ParagraphAnalysis) -> PostingItems:
     """The ``body`` items of a paragraph: positions, weights with the word bonus."""
-    bonus = analysis.bonus
+    return poses_items(analysis.poses, analysis.bonus)
+
+
+def units_items(batch: BodyUnits, k: int) -> PostingItems:
+    """The ``body`` items of paragraph ``k`` of a batch of units (no word bonus: the
+    lean pass runs no jieba)."""
+    return poses_items(batch.poses(k), None)
+
+
+def poses_items(poses: dict[str, list[int]], bonus) -> PostingItems:
+    """``body`` items from terms' positions and the word bonus (``bonus``: term ->
+    count of whole-word occurrences, or empty)."""
     body: PostingItems = []
     append = body.append
     single = _SINGLE_POSITION
     weights = _WEIGHTS
-    for term, pl in analysis.poses.items():
+    for term, pl in poses.items():
         n = len(pl)
         x = n + WORD_BONUS * bonus[term] if bonus else n
         w = weights.get(x)

@@ -59,6 +59,7 @@ from whoosh.util.numeric import length_to_byte
 
 from g60_reader.corpus.model import ENTITY_TYPES
 from g60_reader.index.analyzer import body_tokens, fold_normalise
+from g60_reader.index.units import BodyUnits
 
 from . import _compat
 from .packed import (
@@ -75,7 +76,7 @@ from .packed import (
     has_values,
     is_packed,
 )
-from .postings import PostingItems
+from .postings import PostingItems, units_items
 
 SCHEMA_VERSION = 7  # 4: packed text fields (.pkd); 5: keys on disk; 6: norm; 7: packed keywords
 _dumps = pickle.dumps
@@ -88,6 +89,26 @@ class Analyzed:
 
     def __init__(self, items: PostingItems) -> None:
         self.items = items
+
+    def __reduce__(self):
+        return (Analyzed, (self.items,))
+
+
+class AnalyzedUnits:
+    """The ``body`` of paragraph ``k`` of a batch of units (:mod:`g60_reader.index.units`,
+    the lean pass): our writer takes its postings from the batch's arrays
+    (:meth:`~.writer._TermPool.add_units`); ``items`` gives the posting items for any
+    other use."""
+
+    __slots__ = ("batch", "k")
+
+    def __init__(self, batch: BodyUnits, k: int) -> None:
+        self.batch = batch
+        self.k = k
+
+    @property
+    def items(self) -> PostingItems:
+        return units_items(self.batch, self.k)
 
     def __reduce__(self):
         return (Analyzed, (self.items,))
@@ -119,7 +140,7 @@ class SubwordAnalyzer(Composable):
 
 class _PreMixin:
     def index(self, value, **kwargs):
-        if isinstance(value, Analyzed):
+        if isinstance(value, (Analyzed, AnalyzedUnits)):
             return value.items
         return super().index(value, **kwargs)
 

@@ -27,19 +27,22 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from g60_reader.index import analyzer
+from g60_reader.index.units import HAN_SHIFT, LATIN, LOW, BodyUnits
 
 from . import _compat
 from .files import _write_manifest
 from .packed import (
     MixedTermsReader,
     PackedFile,
+    _group_offsets,
     chunks_from_columns,
     chunks_from_lists,
+    encode_varints,
     has_values,
     is_packed,
     merge_fields,
 )
-from .schema import Analyzed, G60Codec, MergedTerms
+from .schema import Analyzed, AnalyzedUnits, G60Codec, MergedTerms
 
 # Postings a writer holds in memory before spilling a sorted run to disk. Workers keep
 # their share of a batch (BATCH_BYTES / procs of source, ~310k postings per MB) in
@@ -118,6 +121,10 @@ class _CachedLengths:
         self.pdr.close()
 
 
+# (keys, tids, docs, weights, vlens, vblob): postings as chunks_from_columns takes them
+_PostingArrays = tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 class _Columns:
     """One packed field's postings in the order they arrive (documents ascending): per
     posting its term number, weight and value bytes in flat arrays, per document its
@@ -128,9 +135,14 @@ class _Columns:
     posting in millions of small lists scattered over memory, and then a pass over
     every list to lay them end to end; here each document's postings are looked up and
     appended by C loops (``zip``, ``map``, ``array.extend``).
+
+    Documents of the lean pass bring no posting items but their paragraph's units
+    (:class:`~.schema.AnalyzedUnits`): only a reference to the batch is kept, and the
+    postings are made from the batches' arrays when the segment is written
+    (:meth:`_unit_postings`), without a term lookup or a value object per posting.
     """
 
-    __slots__ = ("counts", "docnums", "ids", "keys", "tids", "values", "weights")
+    __slots__ = ("counts", "docnums", "ids", "keys", "tids", "units", "values", "weights")
 
     def __init__(self) -> None:
         self.ids: dict[bytes, int] = {}  # term bytes -> term number
@@ -140,6 +152,8 @@ class _Columns:
         self.values: list[bytes] = []
         self.docnums: list[int] = []
         self.counts: list[int] = []
+        # (batch, [paragraph k], [docnum]) for runs of documents from one batch of units
+        self.units: list[tuple[BodyUnits, list[int], list[int]]] = []
 
     def add(self, docnum: int, items) -> int:
         """A document's ``(term bytes, freq, weight, value bytes)`` items; returns the
@@ -165,8 +179,20 @@ class _Columns:
         self.counts.append(len(found))
         return sum(freqs)
 
+    def add_units(self, docnum: int, batch: BodyUnits, k: int) -> int:
+        """Paragraph ``k`` of ``batch`` as document ``docnum``; returns its length."""
+        units = self.units
+        if units and units[-1][0] is batch:
+            units[-1][1].append(k)
+            units[-1][2].append(docnum)
+        else:
+            units.append((batch, [k], [docnum]))
+        return int(batch.lengths[k])
+
     def __len__(self) -> int:
-        return len(self.tids)
+        """Postings held; a paragraph added as units counts its units (occurrences:
+        its postings are only known when the segment is written)."""
+        return len(self.tids) + sum(int(batch.lengths[ks].sum()) for batch, ks, _docs in self.units)
 
     def _docs(self) -> np.ndarray:
         return np.repeat(
@@ -176,6 +202,8 @@ class _Columns:
     def chunks(self, has_values: bool) -> Iterator:
         """The field's :class:`~.packed.FieldArrays`, in term order. Gives up the value
         objects (their bytes are joined into one array first): call it last."""
+        if self.units:
+            return chunks_from_columns(*self._arrays(has_values), has_values)
         vlens = vblob = None
         if has_values:
             vlens = np.fromiter(map(len, self.values), np.int32, len(self.values))
@@ -187,13 +215,116 @@ class _Columns:
         )
         return chunks_from_columns(self.keys, tids, self._docs(), weights, vlens, vblob, has_values)
 
-    def groups(self) -> list[tuple[bytes, list]]:
+    def groups(self, has_values: bool) -> list[tuple[bytes, list]]:
         """``(btext, [docnum, weight, vbytes, ...])`` in term order (for a sorted run)."""
-        flats: list[list] = [[] for _ in self.keys]
-        docs = self._docs().tolist()
-        for tid, doc, weight, value in zip(self.tids, docs, self.weights, self.values, strict=True):
+        if self.units:
+            keys, tids, docs, weights, vlens, vblob = self._arrays(has_values)
+            if has_values:
+                ends = np.cumsum(vlens, dtype=np.int64).tolist()
+                blob = vblob.tobytes()
+                values = [blob[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+            else:
+                values = [b""] * len(tids)
+            postings = zip(tids.tolist(), docs.tolist(), weights.tolist(), values, strict=True)
+        else:
+            keys = self.keys
+            postings = zip(self.tids, self._docs().tolist(), self.weights, self.values, strict=True)
+        flats: list[list] = [[] for _ in keys]
+        for tid, doc, weight, value in postings:
             flats[tid] += (doc, weight, value)
-        return sorted(zip(self.keys, flats, strict=True), key=_first)
+        return sorted(zip(keys, flats, strict=True), key=_first)
+
+    def _arrays(self, has_values: bool) -> _PostingArrays:
+        """Every posting as arrays, ``(keys, tids, docs, weights, vlens, vblob)`` as
+        :func:`~.packed.chunks_from_columns` takes them: the added items' first, then
+        the units' (their terms numbered after the items' terms). Gives up both."""
+        if not has_values:
+            raise ValueError("units are positions: the field must keep values")
+        ukeys, utids, udocs, uweights, uvlens, uvblob = self._unit_postings()
+        if not len(self.tids):
+            return ukeys, utids, udocs, uweights, uvlens, uvblob
+        ids, keys = self.ids, self.keys
+        remap = np.empty(len(ukeys), dtype=np.int32)
+        for i, key in enumerate(ukeys):
+            t = ids.get(key)
+            if t is None:
+                t = ids[key] = len(keys)
+                keys.append(key)
+            remap[i] = t
+        vlens = np.fromiter(map(len, self.values), np.int32, len(self.values))
+        vblob = np.frombuffer(b"".join(self.values), dtype=np.uint8)
+        self.values = []
+        return (
+            keys,
+            np.concatenate((np.frombuffer(self.tids, dtype=np.int32), remap[utids])),
+            np.concatenate((self._docs(), udocs)),
+            np.concatenate((np.frombuffer(self.weights, dtype=np.float64), uweights)),
+            np.concatenate((vlens, uvlens)),
+            np.concatenate((vblob, uvblob)),
+        )
+
+    def _unit_postings(self) -> _PostingArrays:
+        """The postings of the documents added as units: ``(keys, tids, docs, weights,
+        vlens, vblob)``, terms in code order, a term's postings in document order."""
+        code_parts, pos_parts, doc_parts = [], [], []
+        latin: dict[str, int] = {}  # Latin/digit terms of all batches, numbered anew
+        for batch, ks, docnums in self.units:
+            lengths = batch.lengths
+            if len(ks) == len(batch) and ks == list(range(len(batch))):
+                codes, pos, n = batch.codes, batch.pos, lengths
+            else:
+                sel = np.asarray(ks, dtype=np.int64)
+                n = lengths[sel]
+                at = np.repeat(batch.offsets[sel], n) + _group_offsets(n)
+                codes, pos = batch.codes[at], batch.pos[at]
+            if batch.latin:
+                number = np.array(
+                    [latin.setdefault(t, len(latin)) for t in batch.latin], dtype=np.int64
+                )
+                lat = codes >= LATIN
+                codes = codes.copy()
+                codes[lat] = LATIN + number[codes[lat] - LATIN]
+            code_parts.append(codes)
+            pos_parts.append(pos)
+            doc_parts.append(np.repeat(np.asarray(docnums, dtype=np.int32), n))
+        self.units = []
+        codes = np.concatenate(code_parts)
+        order = np.argsort(codes, kind="stable")  # documents stay ascending in a term
+        codes = codes[order]
+        docs = np.concatenate(doc_parts)[order]
+        pos = np.concatenate(pos_parts)[order].astype(np.int64)
+        del order, code_parts, pos_parts, doc_parts
+        total = codes.size
+        new_term = np.ones(total, dtype=bool)
+        new_term[1:] = codes[1:] != codes[:-1]
+        new_posting = new_term.copy()
+        new_posting[1:] |= docs[1:] != docs[:-1]
+        starts = np.flatnonzero(new_posting)
+        freqs = np.diff(np.append(starts, total))
+        deltas = pos.copy()  # a posting's value: its positions as varint deltas
+        deltas[1:] -= pos[:-1]
+        deltas[starts] = pos[starts]
+        vblob, sizes = encode_varints(deltas)
+        vlens = np.add.reduceat(sizes, starts).astype(np.int32) if total else sizes
+        tids = (np.cumsum(new_term) - 1)[starts].astype(np.int32)
+        keys = _unit_keys(codes[new_term], list(latin))
+        return keys, tids, docs[starts], freqs.astype(np.float64), vlens, vblob
+
+
+def _unit_keys(codes: np.ndarray, latin: list[str]) -> list[bytes]:
+    """The term bytes of unit codes (see :mod:`g60_reader.index.units`)."""
+    han = codes[codes < LATIN]
+    first = han >> HAN_SHIFT
+    second = han & LOW
+    # UTF-8 lengths: Han characters take 3 bytes in the BMP, 4 beyond it
+    size = np.where(first < 0x10000, 3, 4)
+    size += np.where(second == 0, 0, np.where(second < 0x10000, 3, 4))
+    pairs = np.stack((first, second), axis=1).astype(np.uint32)
+    text = pairs.tobytes().decode("utf-32-le").replace("\x00", "").encode("utf-8")
+    ends = np.cumsum(size).tolist()
+    keys = [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+    keys += [latin[c - LATIN].encode("utf-8") for c in codes[codes >= LATIN].tolist()]
+    return keys
 
 
 class _TermPool:
@@ -253,6 +384,14 @@ class _TermPool:
         if self.count >= self.limit:
             self.save()
 
+    def add_units(self, fieldname: str, docnum: int, value: AnalyzedUnits) -> int:
+        """A lean paragraph's body (a columnar field); returns the field length."""
+        length = self._field_columns(fieldname).add_units(docnum, value.batch, value.k)
+        self.count += length
+        if self.count >= self.limit:
+            self.save()
+        return length
+
     def add_items(self, fieldname: str, docnum: int, items) -> int:
         """All postings of one field of one document; returns the field length."""
         if fieldname in self.columnar:
@@ -284,7 +423,7 @@ class _TermPool:
         out = [
             (
                 fieldname,
-                self.columns[fieldname].groups()
+                self.columns[fieldname].groups(self.columnar[fieldname])
                 if fieldname in self.columns
                 else sorted(self.fields[fieldname].items(), key=_first),
             )
@@ -512,6 +651,8 @@ class FastWriter(SegmentWriter):
         docnum = self.docnum
         perdoc = self.perdocwriter
         add_items = self.pool.add_items
+        add_units = self.pool.add_units
+        columnar = self.pool.columnar
         plain = self._plain_items
         fieldobjs = [schema[name] for name in names]
         if any(f.vector or f.separate_spelling() for f in fieldobjs):
@@ -525,16 +666,19 @@ class FastWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     items: list | None
-                    if isinstance(value, Analyzed):
-                        items = value.items
-                    else:  # kind, aid, enriched...: few distinct values, analysed once
-                        key = (name, value)
-                        items = plain.get(key) if type(value) is str else None
-                        if items is None:
-                            items = _items(field, value)
-                            if type(value) is str:
-                                plain[key] = items
-                    length = add_items(name, docnum, items)
+                    if type(value) is AnalyzedUnits and name in columnar:
+                        length = add_units(name, docnum, value)
+                    else:
+                        if isinstance(value, Analyzed):
+                            items = value.items
+                        else:  # kind, aid, enriched...: few distinct values, analysed once
+                            key = (name, value)
+                            items = plain.get(key) if type(value) is str else None
+                            if items is None:
+                                items = _items(field, value)
+                                if type(value) is str:
+                                    plain[key] = items
+                        length = add_items(name, docnum, items)
                     if not field.scorable:
                         length = 0
                 perdoc.add_field(name, field, value if field.stored else None, length)
