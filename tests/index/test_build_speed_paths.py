@@ -26,8 +26,8 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-from g60_reader.index import analyzer
-from g60_reader.index.backends.whoosh import build, postings, store, writer
+from g60_reader.index import analyzer, units
+from g60_reader.index.backends.whoosh import build, documents, postings, store, writer
 from g60_reader.index.backends.whoosh.schema import (
     Analyzed,
     G60Codec,
@@ -262,11 +262,14 @@ def _lean_corpus(root: Path) -> Path:
 
 
 @pytest.mark.parametrize("mixed", [False, True])
-def test_lean_segments_are_whooshs_bytes(tmp_path, monkeypatch, mixed):
+@pytest.mark.parametrize("batch_chars", [documents.UNITS_BATCH_CHARS, 40])
+def test_lean_segments_are_whooshs_bytes(tmp_path, monkeypatch, mixed, batch_chars):
     """The lean pass's bodies, made from arrays (index/units.py) when the segment is
     written, give the same segment files, byte for byte, as Whoosh's own writer given
     each paragraph's posting items. ``mixed``: every third paragraph comes as items
-    instead, so the field gets postings both ways and batches are used in part."""
+    instead, so the field gets postings both ways and batches are used in part;
+    ``batch_chars`` 40: a file's paragraphs are split over many batches."""
+    monkeypatch.setattr(documents, "UNITS_BATCH_CHARS", batch_chars)
     corpus = _lean_corpus(tmp_path / "corpus")
     real = build._lean_paragraph_docs
     made: list[int] = []
@@ -290,8 +293,18 @@ def test_lean_segments_are_whooshs_bytes(tmp_path, monkeypatch, mixed):
         return out
 
     monkeypatch.setattr(writer._Columns, "_unit_postings", spy)
+    real_units = units.body_units
+    batches: list[int] = []
+
+    def body_units(norms):
+        batches.append(len(norms))
+        return real_units(norms)
+
+    monkeypatch.setattr(units, "body_units", body_units)
     store.update(tmp_path / "fast", [corpus], procs=1, segment=False)
     assert made and made[0] > 100  # the bodies did come from the arrays
+    files = len(list(corpus.iterdir()))
+    assert len(batches) > 3 * files if batch_chars == 40 else len(batches) == files
     monkeypatch.setattr(build, "FastWriter", _PlainWriter)
     store.update(tmp_path / "plain", [corpus], procs=1, segment=False)
     fast, plain = _files(tmp_path / "fast"), _files(tmp_path / "plain")

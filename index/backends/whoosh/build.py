@@ -25,10 +25,11 @@ Two passes. Large updates (over ``SEGMENT_NOW_BYTES`` of changed files) are inde
 lean first: bigrams only, no jieba, no pinyin lexicon, so the text is searchable as soon
 as possible. A lean file's paragraphs are analysed together, as arrays
 (:func:`g60_reader.index.units.body_units`), and their postings are made from those
-arrays when the segment is written. Entity enrichment (:func:`enrich`) then rewrites article groups from their
-stored fields: in its worker processes it recognises entities and, for paragraphs the
-lean pass left unsegmented, runs jieba; paragraphs segmented earlier reuse their stored
-jieba boundaries. It adds the words to the pinyin lexicon as it goes.
+arrays when the segment is written. Entity enrichment (:func:`enrich`) then rewrites
+article groups from their stored fields: in its worker processes it recognises entities
+and, for paragraphs the lean pass left unsegmented, runs jieba; paragraphs segmented
+earlier reuse their stored jieba boundaries. It adds the words to the pinyin lexicon as
+it goes.
 
 Commits drop segments whose documents were all deleted and rewrite segments more than a
 third deleted (:func:`_merge_policy`), so replaced documents do not slow queries down.

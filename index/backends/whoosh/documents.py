@@ -75,31 +75,39 @@ def _paragraph_doc(
     return doc
 
 
+UNITS_BATCH_CHARS = 256 * 1024  # text analysed per array batch (bounds its temporaries)
+
+
 def _lean_paragraph_docs(articles: list[Article]) -> list[list[dict]]:
     """The paragraph documents of ``articles`` for the lean pass (no jieba), one list
-    per article: their bodies are made for all of them at once, as arrays
-    (:func:`g60_reader.index.units.body_units`), not paragraph by paragraph."""
+    per article: their bodies are made for many paragraphs at once, as arrays
+    (:func:`g60_reader.index.units.body_units`, up to ``UNITS_BATCH_CHARS`` of text a
+    batch), not paragraph by paragraph."""
     rows = []
     for article in articles:
         for para in article.paragraphs:
             folded = para.folded or fold(para.text)
             rows.append((para, folded, analyzer.normalise(folded)))
-    if not rows:
-        return [[] for _ in articles]
     t0 = time.perf_counter()
-    batch = units.body_units([norm for _p, _f, norm in rows])
+    bodies: list[AnalyzedUnits] = []
+    start = size = 0
+    for end, (_para, _folded, norm) in enumerate(rows, 1):
+        size += len(norm) + 1
+        if size >= UNITS_BATCH_CHARS or end == len(rows):
+            batch = units.body_units([norm for _p, _f, norm in rows[start:end]])
+            bodies += [AnalyzedUnits(batch, k) for k in range(end - start)]
+            start, size = end, 0
     analyzer.counters["paragraphs"] += len(rows)
     analyzer.counters["s_analyse"] += time.perf_counter() - t0
     out = []
-    k = 0
+    at = 0
     for article in articles:
         docs = []
-        for para, folded, norm in rows[k : k + len(article.paragraphs)]:
-            body = AnalyzedUnits(batch, k)
+        for para, folded, norm in rows[at : at + len(article.paragraphs)]:
             docs.append(
-                _paragraph_fields(article.id, para.number, para.text, norm, b"", body, folded)
+                _paragraph_fields(article.id, para.number, para.text, norm, b"", bodies[at], folded)
             )
-            k += 1
+            at += 1
         out.append(docs)
     return out
 
