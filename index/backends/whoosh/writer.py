@@ -219,12 +219,9 @@ class _Columns:
         """``(btext, [docnum, weight, vbytes, ...])`` in term order (for a sorted run)."""
         if self.units:
             keys, tids, docs, weights, vlens, vblob = self._arrays(has_values)
-            if has_values:
-                ends = np.cumsum(vlens, dtype=np.int64).tolist()
-                blob = vblob.tobytes()
-                values = [blob[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-            else:
-                values = [b""] * len(tids)
+            ends = np.cumsum(vlens, dtype=np.int64).tolist()
+            blob = vblob.tobytes()
+            values = [blob[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
             postings = zip(tids.tolist(), docs.tolist(), weights.tolist(), values, strict=True)
         else:
             keys = self.keys
