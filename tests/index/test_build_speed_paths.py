@@ -219,6 +219,14 @@ def _files(index_dir: Path) -> dict[str, bytes]:
     return out
 
 
+def _assert_same_segment(fast_dir: Path, plain_dir: Path) -> None:
+    fast, plain = _files(fast_dir), _files(plain_dir)
+    assert {"trm", "pst", "pkd", "_stored.col", "_body_len.col"} <= set(fast)
+    assert set(fast) == set(plain)
+    for ext in fast:
+        assert fast[ext] == plain[ext], ext
+
+
 class _PlainWriter(SegmentWriter):
     """Whoosh's own segment writer and postings pool, with our codec (its field writer
     is compared with Whoosh's above, for the fields kept in Whoosh's files; the packed
@@ -237,11 +245,7 @@ def test_segments_are_whooshs_bytes(tmp_path, monkeypatch):
     store.update(tmp_path / "fast", [corpus], procs=1, segment=True)
     monkeypatch.setattr(build, "FastWriter", _PlainWriter)
     store.update(tmp_path / "plain", [corpus], procs=1, segment=True)
-    fast, plain = _files(tmp_path / "fast"), _files(tmp_path / "plain")
-    assert {"trm", "pst", "pkd", "_stored.col", "_body_len.col"} <= set(fast)
-    assert set(fast) == set(plain)
-    for ext in fast:
-        assert fast[ext] == plain[ext], ext
+    _assert_same_segment(tmp_path / "fast", tmp_path / "plain")
 
 
 def _lean_corpus(root: Path) -> Path:
@@ -307,11 +311,7 @@ def test_lean_segments_are_whooshs_bytes(tmp_path, monkeypatch, mixed, batch_cha
     assert len(batches) > 3 * files if batch_chars == 40 else len(batches) == files
     monkeypatch.setattr(build, "FastWriter", _PlainWriter)
     store.update(tmp_path / "plain", [corpus], procs=1, segment=False)
-    fast, plain = _files(tmp_path / "fast"), _files(tmp_path / "plain")
-    assert {"trm", "pst", "pkd", "_stored.col", "_body_len.col"} <= set(fast)
-    assert set(fast) == set(plain)
-    for ext in fast:
-        assert fast[ext] == plain[ext], ext
+    _assert_same_segment(tmp_path / "fast", tmp_path / "plain")
 
 
 def _contents(index_dir: Path) -> list:
