@@ -121,3 +121,21 @@ def body_units(norms: list[str]) -> BodyUnits:
     pos = (at[run_of] + within).astype(np.int32)
     lengths = np.bincount(para, weights=units, minlength=count).astype(np.int64)
     return BodyUnits(codes, pos, lengths, latin)
+
+
+def term_bytes(codes: np.ndarray, latin: list[str]) -> list[bytes]:
+    """The UTF-8 bytes of the terms of ascending, distinct ``codes`` (Latin codes
+    numbering into ``latin``), decoded at once rather than by :meth:`BodyUnits.term`
+    one by one."""
+    han = codes[codes < LATIN]
+    first = han >> HAN_SHIFT
+    second = han & LOW
+    # UTF-8 lengths: Han characters take 3 bytes in the BMP, 4 beyond it
+    size = np.where(first < 0x10000, 3, 4)
+    size += np.where(second == 0, 0, np.where(second < 0x10000, 3, 4))
+    pairs = np.stack((first, second), axis=1).astype(np.uint32)
+    text = pairs.tobytes().decode("utf-32-le").replace("\x00", "").encode("utf-8")
+    ends = np.cumsum(size).tolist()
+    keys = [text[a:b] for a, b in zip([0, *ends], ends, strict=False)]
+    keys += [latin[c - LATIN].encode("utf-8") for c in codes[codes >= LATIN].tolist()]
+    return keys

@@ -401,3 +401,14 @@ def test_lean_analysis_items_are_unchanged():
             assert type(w) is float and w >= len(pl)
             if not seg:
                 assert w == float(len(pl))
+
+
+def test_a_lean_segment_without_a_single_token(tmp_path):
+    """Paragraphs of punctuation only: the segment's body has units references but no
+    units at all (this crashed the commit once)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("标点\n\n——，。！\n\n……\n", "utf-8")
+    report = store.update(tmp_path / "ix", [corpus], procs=1, segment=False)
+    assert report.paragraphs == 2 and not report.failed
+    assert _contents(tmp_path / "ix")  # a readable index

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 import sys
 
@@ -93,3 +94,24 @@ def test_the_space_table_has_every_space():
     spaces = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
     assert max(spaces) <= 0x3000
     assert np.array_equal(units._SPACE, np.array(spaces, dtype=np.uint32))
+
+
+def test_term_bytes_decode_codes_at_once():
+    batch = units.body_units(["中国人民𠀀𠀁好 g60 3.0版", "嘉兴g60"])
+    codes = np.unique(batch.codes)
+    assert units.term_bytes(codes, batch.latin) == [
+        batch.term(c).encode("utf-8") for c in codes.tolist()
+    ]
+    assert units.term_bytes(np.zeros(0, dtype=np.int64), []) == []
+
+
+def test_a_pickled_body_carries_its_items_not_the_batch():
+    from g60_reader.index.backends.whoosh.postings import units_items
+    from g60_reader.index.backends.whoosh.schema import Analyzed, AnalyzedUnits
+
+    batch = units.body_units(["嘉兴科创走廊G60", "第二段" * 500])
+    body = AnalyzedUnits(batch, 0)
+    data = pickle.dumps(body)
+    again = pickle.loads(data)
+    assert type(again) is Analyzed and again.items == units_items(batch, 0)
+    assert len(data) < 1000  # not the other paragraph's arrays

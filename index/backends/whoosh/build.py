@@ -48,7 +48,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,12 +143,13 @@ def build_file(writer, index: int, path: str, digest: str, segment: bool, src: s
     words: Counter[str] = Counter()
     seen: dict[str, str] = writer.__dict__.setdefault("g60_text_keys", {})
     firsts = [seen.setdefault(article.text_key, article.id) for article in articles]
-    lean: list[list[dict]] = []
-    if not segment:  # the lean pass: every article's bodies in one batch
-        lean = _lean_paragraph_docs(
-            [a for a, first in zip(articles, firsts, strict=True) if first == a.id]
+    lean: Iterator[list[dict]] = iter(())
+    if not segment:  # the lean pass: every article's bodies in array batches
+        lean = iter(
+            _lean_paragraph_docs(
+                [a for a, first in zip(articles, firsts, strict=True) if first == a.id]
+            )
         )
-        lean.reverse()
     for article, first in zip(articles, firsts, strict=True):
         meta = _meta(article, src)
         if first != article.id:
@@ -156,7 +157,7 @@ def build_file(writer, index: int, path: str, digest: str, segment: bool, src: s
             _add_group(writer, _article_doc(meta, enriched=True), [])
             out.copies.add(article.id)
         else:
-            docs = lean.pop() if not segment else _paragraph_docs(article, segment, words)
+            docs = next(lean) if not segment else _paragraph_docs(article, segment, words)
             t0 = time.perf_counter()
             _add_group(writer, _article_doc(meta, enriched=False), docs)
             counters["s_write"] += time.perf_counter() - t0

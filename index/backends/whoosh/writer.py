@@ -26,8 +26,8 @@ import numpy as np
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from g60_reader.index import analyzer
-from g60_reader.index.units import HAN_SHIFT, LATIN, LOW, BodyUnits
+from g60_reader.index import analyzer, units
+from g60_reader.index.units import LATIN, BodyUnits
 
 from . import _compat
 from .files import _write_manifest
@@ -304,24 +304,8 @@ class _Columns:
         vblob, sizes = encode_varints(deltas)
         vlens = np.add.reduceat(sizes, starts).astype(np.int32) if total else sizes
         tids = (np.cumsum(new_term) - 1)[starts].astype(np.int32)
-        keys = _unit_keys(codes[new_term], list(latin))
+        keys = units.term_bytes(codes[new_term], list(latin))
         return keys, tids, docs[starts], freqs.astype(np.float64), vlens, vblob
-
-
-def _unit_keys(codes: np.ndarray, latin: list[str]) -> list[bytes]:
-    """The term bytes of unit codes (see :mod:`g60_reader.index.units`)."""
-    han = codes[codes < LATIN]
-    first = han >> HAN_SHIFT
-    second = han & LOW
-    # UTF-8 lengths: Han characters take 3 bytes in the BMP, 4 beyond it
-    size = np.where(first < 0x10000, 3, 4)
-    size += np.where(second == 0, 0, np.where(second < 0x10000, 3, 4))
-    pairs = np.stack((first, second), axis=1).astype(np.uint32)
-    text = pairs.tobytes().decode("utf-32-le").replace("\x00", "").encode("utf-8")
-    ends = np.cumsum(size).tolist()
-    keys = [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-    keys += [latin[c - LATIN].encode("utf-8") for c in codes[codes >= LATIN].tolist()]
-    return keys
 
 
 class _TermPool:
